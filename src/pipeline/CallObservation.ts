@@ -1,0 +1,86 @@
+/**
+ * The product of every tool call besides its result. Everything downstream of the
+ * pipeline (metrics, analyzer, tuner, alerts, dashboard, export) consumes this
+ * record and nothing else; adding a field here is how the whole system learns
+ * something new about a call.
+ */
+
+/** Identifies a tool behind toolscope: the service that serves it and its name there. */
+export interface ToolRef {
+  /** Configured service name (the key in `mcpServers`). */
+  readonly service: string;
+  /** The tool's own name on that service. */
+  readonly tool: string;
+  /** `service/tool`: a stable key for per-tool state (baselines, pools, series). */
+  readonly key: string;
+}
+
+/** How a call ended, from the caller's point of view. */
+export type CallOutcome = 'success' | 'tool_error' | 'error';
+
+/**
+ * Stable, low-cardinality failure classes shared by spans, metrics and alerts.
+ * `tool_error` is a result with `isError: true` from the tool itself.
+ */
+export type ErrorType =
+  | 'timeout'
+  | 'overloaded'
+  | 'circuit_open'
+  | 'upstream_unavailable'
+  | 'invalid_params'
+  | 'tool_error'
+  | 'transport'
+  | 'cancelled'
+  | 'internal';
+
+/** What the CPU figures of an observation mean; consumers must not mix them up. */
+export type CpuAttribution =
+  /** On-CPU time of this call's own async continuations (exact, in-process). */
+  | 'call'
+  /** Process CPU during the call window; shared with the other calls in flight. */
+  | 'process_window'
+  /** CPU of the upstream child process during the call window (OS figures). */
+  | 'upstream_process';
+
+/** One finished tool call. Times in milliseconds unless the name says otherwise. */
+export interface CallObservation {
+  readonly ref: ToolRef;
+  /** Agent scope the call came through, if any (`undefined` for store mode). */
+  readonly agent: string | undefined;
+  /** Wall-clock start, epoch milliseconds. */
+  readonly startTime: number;
+  /** Total duration seen by the caller, including queue wait and retries. */
+  readonly durationMs: number;
+  /** Time spent waiting for a pool slot. */
+  readonly queueWaitMs: number;
+  /** Calls of the same pool already running when this one was admitted. */
+  readonly inFlightAtStart: number;
+  /** Size of the serialised arguments (bytes, exact when the transport knows it). */
+  readonly inputBytes: number;
+  /** Size of the serialised result (bytes). */
+  readonly outputBytes: number;
+  readonly outcome: CallOutcome;
+  /** Set when `outcome` is not `success`. */
+  readonly errorType: ErrorType | undefined;
+  /** Attempts made (1 without retries). */
+  readonly attempts: number;
+  /** CPU user time attributed to the call, microseconds (profiling step). */
+  cpuUserMicros?: number;
+  /** CPU system time attributed to the call, microseconds (profiling step). */
+  cpuSystemMicros?: number;
+  /** What the CPU figures mean. */
+  cpuAttribution?: CpuAttribution;
+  /** Estimated bytes allocated on the JS heap by the call (profiling step). */
+  heapAllocatedBytes?: number;
+  /** GC pause time that overlapped the call, milliseconds (profiling step). */
+  gcOverlapMs?: number;
+  /** Event-loop delay observed during the call (max), milliseconds (profiling step). */
+  eventLoopDelayMs?: number;
+  /** Upstream process resident set size at the end of the call, bytes. */
+  upstreamRssBytes?: number;
+}
+
+/** Subscribers to finished calls. Must be cheap: they run on the hot path. */
+export interface CallObserver {
+  onObservation(observation: CallObservation): void;
+}
