@@ -1,5 +1,19 @@
 import type { Context } from '@opentelemetry/api';
-import type { ErrorType, ToolRef } from './CallObservation.js';
+import type { CallObservation, ErrorType, ToolRef } from './CallObservation.js';
+
+/** Per-call resource figures written by the profiling stage and copied into the observation. */
+export type CallProfile = Partial<
+  Pick<
+    CallObservation,
+    | 'cpuUserMicros'
+    | 'cpuSystemMicros'
+    | 'cpuAttribution'
+    | 'heapAllocatedBytes'
+    | 'gcOverlapMs'
+    | 'eventLoopDelayMs'
+    | 'upstreamRssBytes'
+  >
+>;
 
 /** A tool's result as MCP carries it (`CallToolResult`), passed through untouched. */
 export interface ToolResult {
@@ -53,7 +67,9 @@ export interface ToolCall {
   context: Context | undefined;
   /** Set when the call fails, before the error leaves the pipeline. */
   errorType: ErrorType | undefined;
-  /** Free slots for stages added by later capabilities (profiling, analysis). */
+  /** Resource figures of the call (profiling stage); copied into the observation. */
+  profile: CallProfile | undefined;
+  /** Free slots for stages added by later capabilities. */
   readonly extensions: Record<string, unknown>;
 }
 
