@@ -1,0 +1,297 @@
+import type { RandomSource } from './Random.js';
+import { decodeFloat64, decodeInt8, decodeInt32, encodeArray } from './TypedArrayCodec.js';
+
+/**
+ * Isolation forest after Liu, Ting & Zhou, "Isolation Forest" (ICDM 2008) and the
+ * TKDD 2012 extension: every tree is grown on its own random subsample of ψ rows
+ * (without replacement) up to the height limit ⌈log2 ψ⌉, by splitting on a random
+ * attribute at a uniform random value between that attribute's min and max in the
+ * node. A point's path length in a tree is the edges to its leaf plus c(leaf size);
+ * its score is 2^(−E[h(x)] / c(ψ)): ≈1 isolated, ≈0.5 or less ordinary.
+ *
+ * Trees live in flat typed arrays (one node = attribute, value, left child; the
+ * right child is always left + 1), so scoring is a tight loop with no allocation.
+ * A forest is immutable: retraining builds a new one, which replaces the old
+ * reference; nothing is ever appended to a trained forest.
+ */
+
+const EULER_GAMMA = 0.5772156649;
+
+/**
+ * c(n): the average path length of an unsuccessful search in a binary search tree
+ * of n points, used both to normalise scores and to credit the unsplit points in a
+ * leaf. c(n) = 2H(n−1) − 2(n−1)/n with H(i) ≈ ln i + γ for n > 2; c(2) = 1; else 0.
+ */
+export function averagePathLength(n: number): number {
+  if (n > 2) return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
+  return n === 2 ? 1 : 0;
+}
+
+/** Forest size. */
+export interface IsolationForestOptions {
+  /** Number of trees. @default 100 */
+  readonly trees?: number;
+  /** Subsample size ψ per tree (capped at the number of rows). @default 256 */
+  readonly sampleSize?: number;
+}
+
+/** A trained forest as plain JSON (typed arrays as base64). */
+export interface IsolationForestData {
+  readonly trees: number;
+  readonly sampleSize: number;
+  readonly dims: number;
+  readonly roots: string;
+  readonly feature: string;
+  readonly value: string;
+  readonly left: string;
+}
+
+const LEAF = -1;
+
+/**
+ * Grows the trees of one forest a few at a time, so training can be spread over
+ * event-loop turns. The rows are copied at construction: the caller may keep
+ * writing to its own buffer.
+ */
+export class IsolationForestBuilder {
+  readonly trees: number;
+  readonly sampleSize: number;
+  readonly heightLimit: number;
+  private readonly data: Float64Array;
+  private readonly rows: number;
+  private readonly dims: number;
+  private readonly random: RandomSource;
+  private readonly order: Int32Array;
+  private readonly attrs: Int32Array;
+  private readonly stack: Int32Array;
+  private readonly feature: Int8Array;
+  private readonly value: Float64Array;
+  private readonly left: Int32Array;
+  private readonly roots: Int32Array;
+  private nodes = 0;
+  private built = 0;
+
+  constructor(
+    data: ArrayLike<number>,
+    rows: number,
+    dims: number,
+    random: RandomSource,
+    options: IsolationForestOptions = {},
+  ) {
+    if (!Number.isInteger(rows) || rows < 1)
+      throw new RangeError('an isolation forest needs at least one row');
+    if (!Number.isInteger(dims) || dims < 1 || dims > 127) throw new RangeError('dims must be 1..127');
+    if (data.length < rows * dims) throw new RangeError('data is shorter than rows × dims');
+    this.trees = Math.max(1, Math.floor(options.trees ?? 100));
+    this.sampleSize = Math.max(1, Math.min(rows, Math.floor(options.sampleSize ?? 256)));
+    this.heightLimit = Math.ceil(Math.log2(Math.max(2, this.sampleSize)));
+    this.data = Float64Array.from({ length: rows * dims }, (_, i) => data[i] as number);
+    this.rows = rows;
+    this.dims = dims;
+    this.random = random;
+    this.order = Int32Array.from({ length: rows }, (_, i) => i);
+    this.attrs = Int32Array.from({ length: dims }, (_, i) => i);
+    // Depth-first growth keeps at most heightLimit + 1 pending nodes per level.
+    this.stack = new Int32Array(4 * 2 * (this.heightLimit + 2));
+    const capacity = this.trees * (2 * this.sampleSize - 1);
+    this.feature = new Int8Array(capacity);
+    this.value = new Float64Array(capacity);
+    this.left = new Int32Array(capacity);
+    this.roots = new Int32Array(this.trees);
+  }
+
+  /** True when every tree is grown. */
+  get done(): boolean {
+    return this.built >= this.trees;
+  }
+
+  /** Grows up to `maxTrees` more trees; returns true while trees remain. */
+  step(maxTrees = 1): boolean {
+    const end = Math.min(this.trees, this.built + Math.max(1, maxTrees));
+    while (this.built < end) {
+      this.roots[this.built] = this.growTree();
+      this.built++;
+    }
+    return !this.done;
+  }
+
+  /** Grows what remains and returns the forest. */
+  build(): IsolationForest {
+    while (this.step(this.trees)) {}
+    const n = this.nodes;
+    return new IsolationForest(
+      this.trees,
+      this.sampleSize,
+      this.dims,
+      this.roots.slice(),
+      this.feature.slice(0, n),
+      this.value.slice(0, n),
+      this.left.slice(0, n),
+    );
+  }
+
+  private growTree(): number {
+    const { order, data, dims, random, stack, feature, value, left } = this;
+    const psi = this.sampleSize;
+    // Partial Fisher–Yates: order[0..psi) becomes a uniform subsample without replacement.
+    for (let i = 0; i < psi; i++) {
+      const j = i + Math.floor(random() * (this.rows - i));
+      const t = order[i]!;
+      order[i] = order[j]!;
+      order[j] = t;
+    }
+    const root = this.nodes++;
+    let top = 0;
+    stack[top++] = root;
+    stack[top++] = 0;
+    stack[top++] = psi;
+    stack[top++] = 0;
+    while (top > 0) {
+      const depth = stack[--top]!;
+      const end = stack[--top]!;
+      const start = stack[--top]!;
+      const node = stack[--top]!;
+      const size = end - start;
+      const split = depth < this.heightLimit && size > 1 ? this.chooseSplit(node, start, end) : -1;
+      if (split < 0) {
+        feature[node] = LEAF;
+        value[node] = depth + averagePathLength(size);
+        continue;
+      }
+      const p = value[node]!;
+      let mid = start;
+      for (let i = start; i < end; i++) {
+        const row = order[i]!;
+        if (data[row * dims + split]! < p) {
+          order[i] = order[mid]!;
+          order[mid++] = row;
+        }
+      }
+      const l = this.nodes;
+      this.nodes += 2;
+      feature[node] = split;
+      left[node] = l;
+      stack[top++] = l + 1;
+      stack[top++] = mid;
+      stack[top++] = end;
+      stack[top++] = depth + 1;
+      stack[top++] = l;
+      stack[top++] = start;
+      stack[top++] = mid;
+      stack[top++] = depth + 1;
+    }
+    return root;
+  }
+
+  /**
+   * Picks a uniformly random attribute among those not constant in the node and a
+   * uniform split value in [min, max); writes the value into the node's slot and
+   * returns the attribute, or −1 when every attribute is constant (a leaf).
+   */
+  private chooseSplit(node: number, start: number, end: number): number {
+    const { order, data, dims, attrs, random } = this;
+    for (let k = 0; k < dims; k++) {
+      const j = k + Math.floor(random() * (dims - k));
+      const q = attrs[j]!;
+      attrs[j] = attrs[k]!;
+      attrs[k] = q;
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let i = start; i < end; i++) {
+        const v = data[order[i]! * dims + q]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      if (max > min) {
+        this.value[node] = min + random() * (max - min);
+        return q;
+      }
+    }
+    return -1;
+  }
+}
+
+/** A trained, immutable isolation forest. */
+export class IsolationForest {
+  /** c(ψ), the score's normaliser. */
+  readonly normaliser: number;
+
+  constructor(
+    readonly trees: number,
+    readonly sampleSize: number,
+    readonly dims: number,
+    private readonly roots: Int32Array,
+    private readonly feature: Int8Array,
+    private readonly value: Float64Array,
+    private readonly left: Int32Array,
+  ) {
+    this.normaliser = averagePathLength(sampleSize);
+  }
+
+  /**
+   * Trains a forest on `rows` rows of `dims` values each, row-major in `data`.
+   * Rows must not contain NaN (impute first).
+   */
+  static fit(
+    data: ArrayLike<number>,
+    rows: number,
+    dims: number,
+    random: RandomSource,
+    options: IsolationForestOptions = {},
+  ): IsolationForest {
+    return new IsolationForestBuilder(data, rows, dims, random, options).build();
+  }
+
+  /** Restores a forest from `toJSON()` output. */
+  static fromJSON(data: IsolationForestData): IsolationForest {
+    return new IsolationForest(
+      data.trees,
+      data.sampleSize,
+      data.dims,
+      decodeInt32(data.roots),
+      decodeInt8(data.feature),
+      decodeFloat64(data.value),
+      decodeInt32(data.left),
+    );
+  }
+
+  /** Total nodes over all trees (memory is ~13 bytes a node). */
+  get nodeCount(): number {
+    return this.feature.length;
+  }
+
+  /** E[h(x)]: the mean path length of `x` (read from `offset`) over the trees. */
+  pathLength(x: ArrayLike<number>, offset = 0): number {
+    const { roots, feature, value, left } = this;
+    let sum = 0;
+    for (let t = 0; t < this.trees; t++) {
+      let i = roots[t]!;
+      let f = feature[i]!;
+      while (f >= 0) {
+        i = (x[offset + f] as number) < value[i]! ? left[i]! : left[i]! + 1;
+        f = feature[i]!;
+      }
+      sum += value[i]!;
+    }
+    return sum / this.trees;
+  }
+
+  /** Anomaly score in (0, 1): 2^(−E[h(x)] / c(ψ)). */
+  score(x: ArrayLike<number>, offset = 0): number {
+    if (this.normaliser === 0) return 0.5;
+    return 2 ** (-this.pathLength(x, offset) / this.normaliser);
+  }
+
+  /** Plain-JSON form for snapshots. */
+  toJSON(): IsolationForestData {
+    return {
+      trees: this.trees,
+      sampleSize: this.sampleSize,
+      dims: this.dims,
+      roots: encodeArray(this.roots),
+      feature: encodeArray(this.feature),
+      value: encodeArray(this.value),
+      left: encodeArray(this.left),
+    };
+  }
+}
