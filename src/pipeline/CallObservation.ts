@@ -78,6 +78,20 @@ export interface CallObservation {
   eventLoopDelayMs?: number;
   /** Upstream process resident set size at the end of the call, bytes. */
   upstreamRssBytes?: number;
+  /**
+   * Time-weighted mean number of calls in flight in the same scope during this
+   * call's window, this one included (≥ 1): every profiled in-process call for
+   * `call`/`process_window` figures, the same service's calls for
+   * `upstream_process`. Process-level CPU is shared among about this many calls.
+   */
+  inFlightDuringCall?: number;
+  /**
+   * Length of the window the process-level CPU figures cover, ms: the call's own
+   * window for `process_window`; the span between the two OS samples bracketing
+   * the call for `upstream_process` (0 when both ends hit the same rate-limited
+   * sample). Unset for `call` figures.
+   */
+  cpuWindowMs?: number;
 }
 
 /** Subscribers to finished calls. Must be cheap: they run on the hot path. */

@@ -12,6 +12,8 @@ export type CallProfile = Partial<
     | 'gcOverlapMs'
     | 'eventLoopDelayMs'
     | 'upstreamRssBytes'
+    | 'inFlightDuringCall'
+    | 'cpuWindowMs'
   >
 >;
 

@@ -1,0 +1,7 @@
+export { AsyncCpuAttributor, CallMeter } from './AsyncCpuAttributor.js';
+export {
+  type ProfilingMode,
+  ProfilingStage,
+  type ProfilingStageOptions,
+  sharedAttributor,
+} from './ProfilingStage.js';
