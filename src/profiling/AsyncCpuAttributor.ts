@@ -100,12 +100,12 @@ export class AsyncCpuAttributor {
     // Same trick as AsyncLocalStorage.run: tag the current resource for the
     // synchronous part so `init` of resources created inside sees the meter.
     resource[CTX] = meter;
-    this.switchTo(meter);
+    this.safeSwitch(meter);
     try {
       return fn();
     } finally {
       resource[CTX] = outer;
-      if (this.enabled) this.switchTo(outer);
+      if (this.enabled) this.safeSwitch(outer);
     }
   }
 
@@ -128,7 +128,7 @@ export class AsyncCpuAttributor {
   /** Closes `meter`: flushes its current segment if it is being charged. Idempotent. */
   finish(meter: CallMeter): CallMeter {
     if (meter.open) {
-      if (this.charged === meter) this.switchTo(undefined);
+      if (this.charged === meter) this.safeSwitch(undefined);
       meter.open = false;
     }
     return meter;
@@ -147,6 +147,14 @@ export class AsyncCpuAttributor {
     try {
       const ctx = (executionAsyncResource() as Tagged)[CTX];
       if (ctx !== this.charged) this.switchTo(ctx);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private safeSwitch(next: CallMeter | undefined): void {
+    try {
+      this.switchTo(next);
     } catch (error) {
       this.fail(error);
     }

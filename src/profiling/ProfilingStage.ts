@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { CallProfile, CallStage, NextStage, ToolCall, ToolResult } from '../pipeline/ToolCall.js';
+import type { CallProfile, CallStage, NextStage, ToolCall, ToolResult } from '../pipeline/index.js';
 import { AsyncCpuAttributor } from './AsyncCpuAttributor.js';
 import { EventLoopLagSampler } from './EventLoopLagSampler.js';
 import { GcObserver } from './GcObserver.js';
