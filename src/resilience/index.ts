@@ -1,3 +1,17 @@
+export { backoffDelayMs } from './backoff.js';
+export {
+  type BreakerPermit,
+  type BreakerScope,
+  type BreakerSettings,
+  type BreakerSnapshot,
+  type BreakerState,
+  type BreakerStateChange,
+  type BreakerTransitionReason,
+  CircuitBreaker,
+  PERMIT_DENIED,
+  PERMIT_NORMAL,
+  PERMIT_PROBE,
+} from './CircuitBreaker.js';
 export { type Clock, systemClock, type TimerHandle } from './Clock.js';
 export {
   ConcurrencyPool,
@@ -5,6 +19,7 @@ export {
   MAX_POOL_LIMIT,
   type PoolSnapshot,
 } from './ConcurrencyPool.js';
+export { type BreakerVerdict, breakerVerdict, isRetryableError } from './errorRules.js';
 export {
   cancelledError,
   circuitOpenError,
@@ -14,4 +29,24 @@ export {
 } from './executionErrors.js';
 export { Listeners } from './Listeners.js';
 export type { ResizablePool } from './ResizablePool.js';
+export { RollingWindow } from './RollingWindow.js';
+export {
+  type ResilienceConfig,
+  type ResilienceConfigInput,
+  resilienceConfigSchema,
+  resilienceDefaultsSchema,
+  type ServicePolicyConfig,
+  servicePolicySchema,
+  type ToolPolicyConfig,
+  toolPolicySchema,
+} from './resilienceConfigSchema.js';
+export {
+  type PoolSettings,
+  type RetrySettings,
+  resolveServiceBreaker,
+  resolveServicePool,
+  resolveToolSettings,
+  type ToolHints,
+  type ToolSettings,
+} from './ToolSettings.js';
 export { type QueueEntry, WaitQueue } from './WaitQueue.js';
