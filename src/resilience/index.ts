@@ -1,3 +1,6 @@
+export { AdmitStage, type AdmitStageOptions } from './AdmitStage.js';
+export { abortableDelay } from './abortableDelay.js';
+export { BreakerRegistry } from './BreakerRegistry.js';
 export { backoffDelayMs } from './backoff.js';
 export {
   type BreakerPermit,
@@ -19,6 +22,12 @@ export {
   MAX_POOL_LIMIT,
   type PoolSnapshot,
 } from './ConcurrencyPool.js';
+export {
+  createExecutionControl,
+  type ExecutionControl,
+  type ExecutionControlOptions,
+  type ExecutionControlStatus,
+} from './ExecutionControl.js';
 export { type BreakerVerdict, breakerVerdict, isRetryableError } from './errorRules.js';
 export {
   cancelledError,
@@ -27,7 +36,16 @@ export {
   overloadedError,
   timeoutError,
 } from './executionErrors.js';
+export {
+  FALLBACK_EXTENSION,
+  type FallbackEvent,
+  GuardStage,
+  type GuardStageOptions,
+  type RetryEvent,
+} from './GuardStage.js';
 export { Listeners } from './Listeners.js';
+export { PolicyResolver, type ToolPolicy } from './PolicyResolver.js';
+export { PoolRegistry } from './PoolRegistry.js';
 export type { ResizablePool } from './ResizablePool.js';
 export { RollingWindow } from './RollingWindow.js';
 export {
@@ -40,6 +58,7 @@ export {
   type ToolPolicyConfig,
   toolPolicySchema,
 } from './resilienceConfigSchema.js';
+export { runAttempt } from './runAttempt.js';
 export {
   type PoolSettings,
   type RetrySettings,
