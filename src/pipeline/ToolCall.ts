@@ -57,6 +57,10 @@ export interface ToolCall {
   readonly signal: AbortSignal;
   /** Serialised size of the request, when the transport measured it (else 0 → estimated). */
   inputBytes: number;
+  /** Serialised size of the result, when the transport measured it (else 0 → estimated). */
+  outputBytes: number;
+  /** Forwards the upstream's `notifications/progress` to the caller (set when the caller asked for progress). */
+  readonly progress: ((params: Record<string, unknown>) => void) | undefined;
   /** Set by resolve. */
   tool: ResolvedTool;
   /** Set by admit. */

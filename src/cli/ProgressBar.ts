@@ -1,0 +1,35 @@
+import type { Writable } from 'node:stream';
+
+/**
+ * Progress for long-running commands. On a terminal it redraws one line; when
+ * the output is a file or pipe (CI logs) it prints a plain line every few seconds.
+ */
+export class ProgressBar {
+  readonly #out: Writable & { isTTY?: boolean };
+  readonly #width: number;
+  #lastPlain = -Infinity;
+
+  constructor(out: Writable & { isTTY?: boolean } = process.stderr, width = 28) {
+    this.#out = out;
+    this.#width = width;
+  }
+
+  update(fraction: number, label: string): void {
+    const done = Math.max(0, Math.min(1, fraction));
+    if (this.#out.isTTY) {
+      const filled = Math.round(done * this.#width);
+      const bar = `${'█'.repeat(filled)}${'░'.repeat(this.#width - filled)}`;
+      this.#out.write(`\r${bar} ${String(Math.round(done * 100)).padStart(3)}%  ${label}\u001b[K`);
+      return;
+    }
+    const now = performance.now();
+    if (now - this.#lastPlain >= 5000 || done >= 1) {
+      this.#lastPlain = now;
+      this.#out.write(`[${String(Math.round(done * 100)).padStart(3)}%] ${label}\n`);
+    }
+  }
+
+  done(): void {
+    if (this.#out.isTTY) this.#out.write('\n');
+  }
+}

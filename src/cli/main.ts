@@ -1,0 +1,103 @@
+import { diag } from '@opentelemetry/api';
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError } from '../config/index.js';
+import { diagLevelFrom, StderrDiagLogger } from '../telemetry/StderrDiagLogger.js';
+import { VERSION } from '../version.js';
+
+function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected a positive number');
+  return number;
+}
+
+function port(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65535)
+    throw new InvalidArgumentError('expected a port (0-65535)');
+  return number;
+}
+
+/** Build the command-line program. Commands load their modules lazily, after parsing. */
+export function buildProgram(): Command {
+  const program = new Command('toolscope')
+    .description('Observability-first OpenTelemetry agent for MCP tool execution')
+    .version(VERSION)
+    .enablePositionalOptions()
+    .showHelpAfterError();
+
+  program
+    .command('demo')
+    .description('run the gateway with bundled demo services and a synthetic agent workload, then summarise')
+    .option('--duration <seconds>', 'how long the workload runs', positiveNumber, 30)
+    .option('--no-incident', 'skip the scripted incident (one tool regressing mid-run)')
+    .option('--port <port>', 'port of the HTTP listener (default 8765, or any free port when taken)', port)
+    .option('--rate <callsPerSecond>', 'offered load', positiveNumber, 40)
+    .action(async (options: { duration: number; incident: boolean; port?: number; rate: number }) => {
+      const { runDemo } = await import('../demo/index.js');
+      await runDemo({
+        durationMs: options.duration * 1000,
+        incident: options.incident,
+        port: options.port,
+        ratePerSecond: options.rate,
+      });
+    });
+
+  program
+    .command('gateway')
+    .description('serve many MCP servers behind one instrumented endpoint (stdio by default)')
+    .argument('[config]', 'config file (or -c/--config, or TOOLSCOPE_CONFIG)')
+    .option('-c, --config <file>', 'config file: mcpServers (+ a toolscope section)')
+    .option('--http', 'serve Streamable HTTP instead of stdio')
+    .option('--host <host>', 'HTTP bind address (default 127.0.0.1)')
+    .option('--port <port>', 'HTTP port (default 8765)', port)
+    .action(
+      async (
+        positional: string | undefined,
+        options: { config?: string; http?: boolean; host?: string; port?: number },
+      ) => {
+        const config = options.config ?? positional ?? process.env.TOOLSCOPE_CONFIG;
+        if (!config)
+          throw new InvalidArgumentError('a config file is required: toolscope gateway <config.json>');
+        const { runGateway } = await import('./runGateway.js');
+        await runGateway({ ...options, config });
+      },
+    );
+
+  program
+    .command('proxy')
+    .description('wrap one stdio MCP server: toolscope proxy -- <command> [args…]')
+    .option('-c, --config <file>', 'config file for the toolscope section (telemetry, policies)')
+    .option('--name <service>', 'service name in telemetry (default: derived from the command)')
+    .argument('<command>', 'server executable')
+    .argument('[args...]', 'server arguments')
+    .passThroughOptions()
+    .action(async (command: string, args: string[], options: { config?: string; name?: string }) => {
+      const { runProxy } = await import('./runProxy.js');
+      await runProxy({ command, args, config: options.config, name: options.name });
+    });
+
+  return program;
+}
+
+/** Run the CLI; resolves with the exit code. Only the bin calls `process.exit`. */
+export async function main(argv: readonly string[]): Promise<number> {
+  diag.setLogger(new StderrDiagLogger(), {
+    logLevel: diagLevelFrom(process.env.TOOLSCOPE_LOG_LEVEL ?? process.env.OTEL_LOG_LEVEL),
+    suppressOverrideMessage: true,
+  });
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`toolscope: ${error.message}\n`);
+      return 2;
+    }
+    const code = (error as { code?: string; exitCode?: number }).code;
+    if (typeof code === 'string' && code.startsWith('commander.'))
+      return (error as { exitCode: number }).exitCode;
+    process.stderr.write(`toolscope: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

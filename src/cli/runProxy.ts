@@ -1,0 +1,69 @@
+import { basename, extname } from 'node:path';
+import { loadConfig, parseConfig } from '../config/index.js';
+import { Gateway } from '../gateway/index.js';
+import { StdioServerTransport } from '../transport/index.js';
+import { VERSION } from '../version.js';
+import { Shutdown } from './shutdown.js';
+
+/** Options of `toolscope proxy`. */
+export interface ProxyCommandOptions {
+  command: string;
+  args: string[];
+  /** Optional config file for the `toolscope` section (telemetry, policies). */
+  config?: string;
+  /** Service name in telemetry. @default derived from the command */
+  name?: string;
+}
+
+const LAUNCHERS = new Set([
+  'node',
+  'npx',
+  'bun',
+  'bunx',
+  'deno',
+  'uvx',
+  'uv',
+  'python',
+  'python3',
+  'pipx',
+  'docker',
+  'pnpm',
+  'yarn',
+]);
+
+/** A readable service name from a command line: `npx -y @scope/server-foo` → `server-foo`. */
+export function serviceNameFor(command: string, args: readonly string[]): string {
+  let candidate = basename(command);
+  if (LAUNCHERS.has(candidate)) {
+    const target = args.find((arg) => !arg.startsWith('-') && arg !== 'run' && arg !== 'exec');
+    if (target) candidate = basename(target);
+  }
+  candidate = candidate.replace(/@[^/]*$/, '').slice(0, 64);
+  const cleaned = basename(candidate, extname(candidate)).replace(/[^A-Za-z0-9._-]/g, '-');
+  return cleaned || 'server';
+}
+
+/** `toolscope proxy -- <command> [args…]`: one stdio server behind a transparent, instrumented hop. */
+export async function runProxy(options: ProxyCommandOptions): Promise<void> {
+  const base = options.config ? await loadConfig(options.config) : parseConfig({ mcpServers: {} });
+  const name = options.name ?? serviceNameFor(options.command, options.args);
+  const config = {
+    ...base,
+    servers: {
+      [name]: {
+        kind: 'stdio' as const,
+        command: options.command,
+        args: options.args,
+        env: {},
+        disabled: false,
+      },
+    },
+  };
+  const gateway = new Gateway({ config, mode: 'proxy', version: VERSION });
+  const shutdown = new Shutdown();
+  process.once('exit', () => gateway.killNow());
+  const session = await gateway.connect(new StdioServerTransport());
+  void session.closed.then(() => shutdown.run());
+  shutdown.add(() => gateway.stop());
+  await shutdown.done;
+}

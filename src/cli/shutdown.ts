@@ -1,0 +1,49 @@
+/**
+ * Runs the given stop steps once, on SIGINT/SIGTERM or when asked, bounded by
+ * `timeoutMs` so a stuck step cannot keep the process alive. Resolves `done`
+ * when everything has stopped.
+ */
+export class Shutdown {
+  readonly done: Promise<void>;
+  #resolve: () => void = () => {};
+  #started = false;
+  readonly #steps: Array<() => Promise<void> | void> = [];
+  readonly #timeoutMs: number;
+
+  constructor(timeoutMs = 10_000) {
+    this.#timeoutMs = timeoutMs;
+    this.done = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+    const onSignal = () => void this.run();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+
+  /** Add a step; steps run in the order added. */
+  add(step: () => Promise<void> | void): void {
+    this.#steps.push(step);
+  }
+
+  async run(): Promise<void> {
+    if (this.#started) return this.done;
+    this.#started = true;
+    const all = (async () => {
+      for (const step of this.#steps) {
+        try {
+          await step();
+        } catch (error) {
+          process.stderr.write(`[toolscope warn] shutdown step failed: ${(error as Error).message}\n`);
+        }
+      }
+    })();
+    const timer = setTimeout(() => {
+      process.stderr.write('[toolscope warn] shutdown took too long; exiting anyway\n');
+      this.#resolve();
+    }, this.#timeoutMs);
+    timer.unref();
+    await all;
+    clearTimeout(timer);
+    this.#resolve();
+  }
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { type ServerConfig, serverConfigSchema } from './serverSchema.js';
+import {
+  agentSchema,
+  discoverySchema,
+  healthSchema,
+  listenSchema,
+  namingSchema,
+  telemetrySchema,
+} from './toolscopeSchema.js';
+
+/** The `toolscope` section: everything that is not the MCP client format. Strict: typos are errors. */
+export const toolscopeSectionSchema = z.strictObject({
+  /** HTTP listener (Streamable HTTP, status, dashboard). */
+  listen: listenSchema.prefault({}),
+  naming: namingSchema.prefault({}),
+  /** Agent scopes by id, served at `/agents/{id}/mcp`. @default {} */
+  agents: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9._-]+$/, 'agent ids are letters, digits, ".", "_" and "-"'),
+      agentSchema,
+    )
+    .default({}),
+  discovery: discoverySchema.prefault({}),
+  health: healthSchema.prefault({}),
+  telemetry: telemetrySchema.prefault({}),
+  /** Where learned state (baselines, forests) is kept across restarts. @default "<config dir>/.toolscope" */
+  stateDir: z.string().optional(),
+});
+
+/** A whole toolscope config file. */
+export const configFileSchema = z
+  .looseObject({
+    mcpServers: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9._-]+$/, 'server names are letters, digits, ".", "_" and "-"'),
+        serverConfigSchema,
+      )
+      .optional(),
+    /** VS Code's key for the same map. */
+    servers: z.record(z.string(), serverConfigSchema).optional(),
+    toolscope: toolscopeSectionSchema.prefault({}),
+  })
+  .superRefine((file, ctx) => {
+    const servers = file.mcpServers ?? file.servers ?? {};
+    for (const [agentId, agent] of Object.entries(file.toolscope.agents)) {
+      agent.services.forEach((service, index) => {
+        if (!(service in servers)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['toolscope', 'agents', agentId, 'services', index],
+            message: `unknown service "${service}" (known: ${Object.keys(servers).join(', ') || 'none'})`,
+          });
+        }
+      });
+    }
+  });
+
+export type ToolscopeSection = z.infer<typeof toolscopeSectionSchema>;
+
+/** A loaded, validated config with defaults applied. */
+export interface ToolscopeConfig {
+  /** Enabled servers by name. */
+  servers: Record<string, ServerConfig>;
+  toolscope: ToolscopeSection;
+  /** Directory of the config file (relative paths resolve against it). */
+  baseDir: string;
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+
+/** Where the HTTP listener binds and who may talk to it. */
+export const listenSchema = z.strictObject({
+  /** Interface to bind. Anything but loopback exposes your tools to the network. @default "127.0.0.1" */
+  host: z.string().default('127.0.0.1'),
+  /** TCP port (0 picks a free one). @default 8765 */
+  port: port.default(8765),
+  /** Bearer token required on every request (MCP, status, dashboard). Use `${ENV_VAR}`. */
+  token: z.string().min(8, 'a token needs at least 8 characters').optional(),
+  /** Extra allowed `Origin` values (browser clients); loopback origins are always allowed. @default [] */
+  allowedOrigins: z.array(z.string()).default([]),
+  /** Extra allowed `Host` header values (needed when binding beyond loopback). @default [] */
+  allowedHosts: z.array(z.string()).default([]),
+  /** Largest request body, bytes; larger gets 413. @default 4 MiB */
+  maxBodyBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 * 1024),
+});
+
+/** An agent scope: a subset of services, seen under their tools' original names where unambiguous. */
+export const agentSchema = z.strictObject({
+  /** Service names (keys of `mcpServers`) this agent may use. */
+  services: z.array(z.string()).min(1, 'an agent needs at least one service'),
+});
+
+export const namingSchema = z.strictObject({
+  /** Joins service and tool in store mode: `service_tool`. @default "_" */
+  separator: z.string().min(1).max(3).default('_'),
+});
+
+export const discoverySchema = z.strictObject({
+  /** How long upstream tool/prompt/resource lists are trusted before a refresh, ms. @default 300000 */
+  cacheTtlMs: z.number().int().positive().default(300_000),
+  /** `tools/list` waits this long for local (stdio) services still initializing, ms. @default 5000 */
+  smartWaitLocalMs: z.number().int().min(0).default(5000),
+  /** … and this long for remote services, ms. @default 1500 */
+  smartWaitRemoteMs: z.number().int().min(0).default(1500),
+});
+
+export const healthSchema = z.strictObject({
+  /** Interval of MCP `ping` health checks, ms (0 disables). @default 15000 */
+  pingIntervalMs: z.number().int().min(0).default(15_000),
+  /** A ping slower than this fails, ms. @default 5000 */
+  pingTimeoutMs: z.number().int().positive().default(5000),
+  /** Consecutive failed pings before the service is restarted (stdio) or reconnected. @default 3 */
+  failuresBeforeRestart: z.number().int().positive().default(3),
+  /** Initial restart delay, ms; doubles per attempt with ±20 % jitter. @default 500 */
+  restartInitialDelayMs: z.number().int().positive().default(500),
+  /** Longest restart delay, ms. @default 30000 */
+  restartMaxDelayMs: z.number().int().positive().default(30_000),
+  /** How long a connect + initialize may take, ms. @default 30000 */
+  connectTimeoutMs: z.number().int().positive().default(30_000),
+});
+
+export const telemetrySchema = z.strictObject({
+  /** `service.name` of toolscope's telemetry (OTEL_SERVICE_NAME wins). @default "toolscope" */
+  serviceName: z.string().optional(),
+  /** Export traces over OTLP/HTTP (to OTEL_EXPORTER_OTLP_ENDPOINT, or this). */
+  otlpEndpoint: z.string().optional(),
+  /** Serve Prometheus `/metrics`. Host/port: OTEL_EXPORTER_PROMETHEUS_HOST/_PORT win. */
+  prometheus: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().default('127.0.0.1'),
+      port: port.default(9464),
+    })
+    .prefault({}),
+  /** Record tool arguments on spans (`gen_ai.tool.call.arguments`). Sensitive. @default false */
+  captureArguments: z.boolean().default(false),
+  /** Record tool results on spans (`gen_ai.tool.call.result`). Sensitive. @default false */
+  captureResults: z.boolean().default(false),
+  /** Keys whose values are replaced by `[REDACTED]` in captured content (case-insensitive). */
+  redactKeys: z
+    .array(z.string())
+    .default(['password', 'secret', 'token', 'api_key', 'apikey', 'authorization', 'cookie', 'session']),
+  /** Captured content is cut to this many bytes. @default 4096 */
+  maxCapturedBytes: z.number().int().positive().default(4096),
+});
+
+export type ListenConfig = z.infer<typeof listenSchema>;
+export type AgentConfig = z.infer<typeof agentSchema>;
+export type DiscoveryConfig = z.infer<typeof discoverySchema>;
+export type HealthConfig = z.infer<typeof healthSchema>;
+export type TelemetryConfig = z.infer<typeof telemetrySchema>;

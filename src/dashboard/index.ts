@@ -1,0 +1,1 @@
+export { percentile, ToolStatsCollector, type ToolSummary } from './ToolStatsCollector.js';

@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { diag } from '@opentelemetry/api';
+import type { ListenConfig } from '../config/index.js';
+import { classifyMessage } from '../jsonrpc/messages.js';
+import type { Gateway } from './Gateway.js';
+import { checkRequest, isLoopback } from './httpSecurity.js';
+
+/** Extra routes (status API, dashboard, …): return true when the request was handled. */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+
+export interface HttpFrontOptions {
+  listen: ListenConfig;
+  routes?: readonly HttpRoute[];
+  /** Sessions idle longer than this are closed, ms. @default 1800000 */
+  sessionIdleMs?: number;
+  /** At most this many sessions at once; more get 503. @default 1000 */
+  maxSessions?: number;
+}
+
+interface HttpSession {
+  transport: StreamableHTTPServerTransport;
+  scopeId: string;
+  lastSeen: number;
+}
+
+/** Send a JSON-RPC error as JSON, whatever went wrong: never an HTML page. */
+export function sendJsonError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}
+
+/**
+ * The gateway's Streamable HTTP endpoint: `/mcp` for the store and
+ * `/agents/{id}/mcp` for agent scopes, one MCP session per client. Security
+ * and framing checks run before the SDK sees a request: Host and Origin
+ * (DNS rebinding), the bearer token, the body limit (413), JSON syntax
+ * (-32700) and message shape (-32600) — always answered as JSON.
+ */
+export class HttpFront {
+  readonly #gateway: Gateway;
+  readonly #options: HttpFrontOptions;
+  readonly #sessions = new Map<string, HttpSession>();
+  readonly #server: Server;
+  #sweeper: NodeJS.Timeout | undefined;
+
+  constructor(gateway: Gateway, options: HttpFrontOptions) {
+    this.#gateway = gateway;
+    this.#options = options;
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        diag.error('toolscope: HTTP request failed', error);
+        sendJsonError(res, 500, -32603, 'Internal error');
+      });
+    });
+    this.#server.keepAliveTimeout = 65_000;
+  }
+
+  /** Sessions open now. */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Start listening; resolves with the bound address. */
+  async listen(): Promise<{ host: string; port: number; url: string }> {
+    const { host, port, allowedHosts } = this.#options.listen;
+    if (!isLoopback(host) && allowedHosts.length === 0) {
+      diag.warn(
+        `toolscope: listening on ${host} without toolscope.listen.allowedHosts: only loopback Host headers are accepted`,
+      );
+    }
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    const idle = this.#options.sessionIdleMs ?? 30 * 60_000;
+    this.#sweeper = setInterval(() => this.#sweep(idle), Math.min(idle, 60_000));
+    this.#sweeper.unref();
+    const address = this.#server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return { host: address.address, port: address.port, url: `http://${shownHost}:${address.port}` };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    await Promise.all(
+      [...this.#sessions.values()].map((session) => session.transport.close().catch(() => {})),
+    );
+    this.#sessions.clear();
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { listen } = this.#options;
+    const refusal = checkRequest(req, {
+      allowedHosts: listen.allowedHosts,
+      allowedOrigins: listen.allowedOrigins,
+      token: listen.token,
+    });
+    if (refusal) {
+      sendJsonError(
+        res,
+        refusal.status,
+        -32000,
+        refusal.message,
+        refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {},
+      );
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const scopeId = this.#scopeFor(url.pathname);
+    if (scopeId === undefined) {
+      for (const route of this.#options.routes ?? []) if (await route(req, res, url)) return;
+      sendJsonError(res, 404, -32601, `Not found: ${url.pathname}`);
+      return;
+    }
+    if (scopeId === null) {
+      sendJsonError(res, 404, -32601, `Unknown agent in ${url.pathname}`);
+      return;
+    }
+    if (req.method === 'POST') return this.#post(req, res, scopeId);
+    if (req.method === 'GET' || req.method === 'DELETE') {
+      const session = this.#existingSession(req, res, scopeId);
+      if (session) await session.transport.handleRequest(req, res);
+      return;
+    }
+    sendJsonError(res, 405, -32000, `Method not allowed: ${req.method}`, { allow: 'GET, POST, DELETE' });
+  }
+
+  /** `undefined`: not an MCP path; `null`: an agent path for an unknown agent. */
+  #scopeFor(path: string): string | null | undefined {
+    if (path === '/mcp') return this.#gateway.mode === 'proxy' ? 'proxy' : 'store';
+    const match = /^\/agents\/([^/]+)\/mcp$/.exec(path);
+    if (!match) return undefined;
+    const id = decodeURIComponent(match[1] as string);
+    return this.#gateway.scopes.has(id) && id !== 'store' ? id : null;
+  }
+
+  async #post(req: IncomingMessage, res: ServerResponse, scopeId: string): Promise<void> {
+    const body = await readBody(req, this.#options.listen.maxBodyBytes);
+    if (body === 'too_large') {
+      sendJsonError(
+        res,
+        413,
+        -32600,
+        `Request body too large (limit ${this.#options.listen.maxBodyBytes} bytes)`,
+      );
+      return;
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(body.toString('utf8'));
+    } catch (error) {
+      sendJsonError(res, 400, -32700, `Parse error: ${(error as Error).message}`);
+      return;
+    }
+    const classified = classifyMessage(message);
+    if (classified.kind === 'invalid') {
+      sendJsonError(res, 400, -32600, `Invalid Request: ${classified.reason}`);
+      return;
+    }
+    const sessionHeader = req.headers['mcp-session-id'];
+    if (
+      sessionHeader === undefined &&
+      classified.kind === 'request' &&
+      classified.message.method === 'initialize'
+    ) {
+      await this.#initialize(req, res, scopeId, message);
+      return;
+    }
+    const session = this.#existingSession(req, res, scopeId);
+    if (session) await session.transport.handleRequest(req, res, message);
+  }
+
+  async #initialize(
+    req: IncomingMessage,
+    res: ServerResponse,
+    scopeId: string,
+    message: unknown,
+  ): Promise<void> {
+    if (this.#sessions.size >= (this.#options.maxSessions ?? 1000)) {
+      sendJsonError(res, 503, -32000, 'Too many sessions; retry later', { 'retry-after': '5' });
+      return;
+    }
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        this.#sessions.set(id, { transport, scopeId, lastSeen: Date.now() });
+      },
+    });
+    const session = await this.#gateway.connect(transport, scopeId);
+    void session.closed.then(() => {
+      if (transport.sessionId) this.#sessions.delete(transport.sessionId);
+    });
+    await transport.handleRequest(req, res, message);
+  }
+
+  #existingSession(req: IncomingMessage, res: ServerResponse, scopeId: string): HttpSession | undefined {
+    const id = req.headers['mcp-session-id'];
+    if (typeof id !== 'string' || id.length === 0) {
+      sendJsonError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+      return undefined;
+    }
+    const session = this.#sessions.get(id);
+    if (!session || session.scopeId !== scopeId) {
+      sendJsonError(res, 404, -32001, 'Session not found');
+      return undefined;
+    }
+    session.lastSeen = Date.now();
+    return session;
+  }
+
+  #sweep(idleMs: number): void {
+    const cutoff = Date.now() - idleMs;
+    for (const [id, session] of this.#sessions) {
+      if (session.lastSeen < cutoff) {
+        this.#sessions.delete(id);
+        session.transport.close().catch(() => {});
+      }
+    }
+  }
+}
+
+/** Read a request body up to `limit` bytes; `'too_large'` when it is bigger (the rest is discarded). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.resolve('too_large');
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? 'too_large' : Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,434 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { diag } from '@opentelemetry/api';
+import type { DiscoveryConfig, HealthConfig } from '../config/index.js';
+import {
+  type IncomingRequestContext,
+  JsonRpcPeer,
+  type MessageExtra,
+  type OutgoingRequestOptions,
+} from '../jsonrpc/JsonRpcPeer.js';
+import type { JsonRpcNotification, JsonRpcRequest } from '../jsonrpc/messages.js';
+import { JsonRpcCode, ToolscopeError } from '../pipeline/index.js';
+import { ChildProcessTransport } from '../transport/index.js';
+import { backoffDelay } from './backoff.js';
+import { emptyLists, type ListKind, loadLists, type UpstreamLists } from './upstreamLists.js';
+
+/** Lifecycle of an upstream service. */
+export type UpstreamState = 'initializing' | 'ready' | 'degraded' | 'failed' | 'reconnecting' | 'stopped';
+
+/** How the `initialize` handshake is done. */
+export type Handshake =
+  /** toolscope initializes the upstream itself (gateway). */
+  | { mode: 'own'; clientInfo: { name: string; version: string }; capabilities: Record<string, unknown> }
+  /** The downstream client's own `initialize` is relayed (proxy: the server sees the real client). */
+  | { mode: 'passthrough' };
+
+/** What the upstream tells its owner. All callbacks are optional and must not throw. */
+export interface UpstreamListener {
+  onStateChange?(upstream: Upstream, state: UpstreamState, previous: UpstreamState): void;
+  onListsChanged?(upstream: Upstream, kinds: readonly ListKind[]): void;
+  onNotification?(upstream: Upstream, notification: JsonRpcNotification): void;
+  /** A request the server sends to the client (sampling, elicitation, roots). */
+  onRequest?(
+    upstream: Upstream,
+    request: JsonRpcRequest,
+    context: IncomingRequestContext,
+  ): Promise<Record<string, unknown>>;
+}
+
+export interface UpstreamOptions {
+  name: string;
+  /** `local` (stdio, in-process) services get the longer smart wait. */
+  locality: 'local' | 'remote';
+  /** Whether tools run in this process (profiling can attribute them exactly). */
+  executorKind: 'upstream' | 'in_process';
+  /** Transport candidates, tried in order on each connect (Streamable HTTP, then SSE). */
+  transports: ReadonlyArray<() => Transport>;
+  handshake: Handshake;
+  health: HealthConfig;
+  discovery: DiscoveryConfig;
+  listener: UpstreamListener;
+  /** Decorates each new transport (telemetry taps it). */
+  wrapTransport?: ((transport: Transport) => Transport) | undefined;
+  random?: () => number;
+}
+
+const STABLE_AFTER_MS = 60_000;
+
+/**
+ * One upstream MCP service: connects, initializes, discovers its tools, prompts
+ * and resources, checks its health with `ping`, and restarts it with exponential
+ * backoff and jitter when it crashes or stops answering. Calls in flight when it
+ * goes down fail at once with a clear `upstream_unavailable` error.
+ */
+export class Upstream {
+  readonly name: string;
+  readonly locality: 'local' | 'remote';
+  readonly executorKind: 'upstream' | 'in_process';
+  readonly #options: UpstreamOptions;
+  #state: UpstreamState = 'initializing';
+  #peer: JsonRpcPeer | undefined;
+  #transport: Transport | undefined;
+  #lists: UpstreamLists = emptyLists();
+  #listsLoadedAt = 0;
+  #refreshing: Promise<void> | undefined;
+  #initializeResult: Record<string, unknown> | undefined;
+  #passthroughParams: Record<string, unknown> | undefined;
+  #attempt = 0;
+  #readySince = 0;
+  #restarts = 0;
+  #startedAt = Date.now();
+  #lastError: string | undefined;
+  #pingFailures = 0;
+  #healthTimer: NodeJS.Timeout | undefined;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #settledWaiters: Array<() => void> = [];
+  #connecting: Promise<Record<string, unknown>> | undefined;
+
+  constructor(options: UpstreamOptions) {
+    this.name = options.name;
+    this.locality = options.locality;
+    this.executorKind = options.executorKind;
+    this.#options = options;
+  }
+
+  get state(): UpstreamState {
+    return this.#state;
+  }
+  /** The upstream's tools, prompts, resources and templates, as it listed them. */
+  get lists(): UpstreamLists {
+    return this.#lists;
+  }
+  /** The upstream's `initialize` result (server info, capabilities, instructions). */
+  get initializeResult(): Record<string, unknown> | undefined {
+    return this.#initializeResult;
+  }
+  get capabilities(): Record<string, unknown> {
+    return (this.#initializeResult?.capabilities as Record<string, unknown> | undefined) ?? {};
+  }
+  get restarts(): number {
+    return this.#restarts;
+  }
+  get startedAt(): number {
+    return this.#startedAt;
+  }
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+  /** Serving: ready, or degraded (health checks failing but the connection is up). */
+  get serving(): boolean {
+    return this.#state === 'ready' || this.#state === 'degraded';
+  }
+  /** pid of the upstream process (stdio services), for OS-level sampling. */
+  get pid(): number | undefined {
+    return this.#transport instanceof ChildProcessTransport ? this.#transport.pid : undefined;
+  }
+  /** Last lines the server wrote to stderr (stdio services). */
+  stderrTail(lines = 20): string[] {
+    return this.#transport instanceof ChildProcessTransport ? this.#transport.stderrTail.lines(lines) : [];
+  }
+  /** Session id the upstream assigned (Streamable HTTP). */
+  get sessionId(): string | undefined {
+    return this.#peer?.sessionId;
+  }
+
+  /**
+   * Connect and initialize. In passthrough mode `initializeParams` are the
+   * downstream client's and the result is the server's, unchanged. On failure
+   * the service keeps retrying in the background; the promise reports the first try.
+   */
+  start(initializeParams?: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (initializeParams) this.#passthroughParams = initializeParams;
+    if (this.serving && this.#initializeResult) return Promise.resolve(this.#initializeResult);
+    this.#connecting ??= this.#connect().finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  /** Resolves when the service is no longer (re)initializing, or after `timeoutMs`. */
+  whenSettled(timeoutMs: number): Promise<void> {
+    if (this.#state !== 'initializing' && this.#state !== 'reconnecting') return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      const waiter = (): void => done();
+      this.#settledWaiters.push(waiter);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  /** Send a request to the upstream. Fails fast with `upstream_unavailable` when it is not serving. */
+  request(method: string, params: Record<string, unknown> | undefined, options?: OutgoingRequestOptions) {
+    const peer = this.#peer;
+    if (!peer || !this.serving) return Promise.reject(this.#unavailable());
+    return peer.request(method, params, options);
+  }
+
+  /** Send a notification (dropped when the service is down). */
+  notify(method: string, params?: Record<string, unknown>): void {
+    if (this.serving) this.#peer?.notify(method, params);
+  }
+
+  /** Refresh lists whose cache has expired (stale-while-revalidate; never throws). */
+  refreshIfStale(): void {
+    if (this.serving && Date.now() - this.#listsLoadedAt > this.#options.discovery.cacheTtlMs) {
+      void this.refreshLists(['tools', 'prompts', 'resources']);
+    }
+  }
+
+  /** Reload the given lists now and tell the listener what changed. */
+  refreshLists(kinds: readonly ListKind[]): Promise<void> {
+    const peer = this.#peer;
+    if (!peer || !this.serving) return Promise.resolve();
+    this.#refreshing ??= loadLists(peer, this.capabilities, kinds, this.#lists)
+      .then(({ lists, changed }) => {
+        this.#lists = lists;
+        this.#listsLoadedAt = Date.now();
+        if (changed.length > 0) this.#options.listener.onListsChanged?.(this, changed);
+      })
+      .catch((error: unknown) => diag.warn(`toolscope: ${this.name}: list refresh failed: ${String(error)}`))
+      .finally(() => {
+        this.#refreshing = undefined;
+      });
+    return this.#refreshing;
+  }
+
+  /** Disconnect for good (children get stdin close → SIGTERM → SIGKILL). */
+  async stop(): Promise<void> {
+    this.#setState('stopped');
+    clearInterval(this.#healthTimer);
+    clearTimeout(this.#reconnectTimer);
+    const peer = this.#peer;
+    this.#peer = undefined;
+    await peer?.close().catch(() => {});
+  }
+
+  /** Kill child processes synchronously (process exit path). */
+  killNow(): void {
+    if (this.#transport instanceof ChildProcessTransport) this.#transport.killNow();
+  }
+
+  async #connect(): Promise<Record<string, unknown>> {
+    const candidates = this.#options.transports;
+    let lastError: unknown;
+    for (const create of candidates) {
+      if (this.#state === 'stopped') break;
+      try {
+        return await this.#connectWith(create());
+      } catch (error) {
+        lastError = error;
+        diag.debug(`toolscope: ${this.name}: connect attempt failed: ${String(error)}`);
+      }
+    }
+    this.#lastError = errorText(lastError);
+    if (this.#state !== 'stopped') {
+      this.#setState('failed');
+      this.#scheduleReconnect();
+    }
+    throw new ToolscopeError(
+      'upstream_unavailable',
+      JsonRpcCode.ServerError,
+      `service "${this.name}" failed to start: ${this.#lastError}`,
+      {
+        service: this.name,
+      },
+    );
+  }
+
+  async #connectWith(raw: Transport): Promise<Record<string, unknown>> {
+    const transport = this.#options.wrapTransport ? this.#options.wrapTransport(raw) : raw;
+    const peer = new JsonRpcPeer(
+      transport,
+      {
+        onRequest: (request, context) => this.#onServerRequest(request, context),
+        onNotification: (notification, extra) => this.#onNotification(notification, extra),
+      },
+      { closeError: () => this.#lostError(raw) },
+    );
+    const timeout = AbortSignal.timeout(this.#options.health.connectTimeoutMs);
+    try {
+      await peer.start();
+      const handshake = this.#options.handshake;
+      const params =
+        handshake.mode === 'own'
+          ? {
+              protocolVersion: LATEST_PROTOCOL_VERSION,
+              capabilities: handshake.capabilities,
+              clientInfo: handshake.clientInfo,
+            }
+          : (this.#passthroughParams ?? {
+              protocolVersion: LATEST_PROTOCOL_VERSION,
+              capabilities: {},
+              clientInfo: { name: 'toolscope', version: '0' },
+            });
+      const result = await peer.request('initialize', params, { signal: timeout });
+      const version = String(result.protocolVersion ?? '');
+      if (handshake.mode === 'own' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+        throw new Error(`server answered with unsupported protocol version "${version}"`);
+      }
+      (transport as { setProtocolVersion?: (v: string) => void }).setProtocolVersion?.(version);
+      peer.notify('notifications/initialized');
+      const { lists, changed } = await loadLists(
+        peer,
+        (result.capabilities as Record<string, unknown>) ?? {},
+        ['tools', 'prompts', 'resources'],
+        this.#lists,
+      );
+      if (this.#state === 'stopped') {
+        await peer.close().catch(() => {});
+        throw new Error('stopped');
+      }
+      this.#peer = peer;
+      this.#transport = raw;
+      this.#initializeResult = result;
+      this.#lists = lists;
+      this.#listsLoadedAt = Date.now();
+      this.#lastError = undefined;
+      this.#readySince = Date.now();
+      this.#pingFailures = 0;
+      peer.onclose = () => this.#onConnectionLost(peer);
+      this.#setState('ready');
+      this.#startHealthChecks();
+      if (changed.length > 0) this.#options.listener.onListsChanged?.(this, changed);
+      return result;
+    } catch (error) {
+      await peer.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  #onConnectionLost(peer: JsonRpcPeer): void {
+    if (this.#peer !== peer) return;
+    this.#peer = undefined;
+    clearInterval(this.#healthTimer);
+    if (this.#state === 'stopped') return;
+    this.#lastError = this.#lostError(this.#transport).message;
+    diag.warn(`toolscope: ${this.#lastError}`);
+    this.#setState('reconnecting');
+    this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    clearTimeout(this.#reconnectTimer);
+    if (Date.now() - this.#readySince > STABLE_AFTER_MS && this.#readySince > 0) this.#attempt = 0;
+    const { restartInitialDelayMs, restartMaxDelayMs } = this.#options.health;
+    const delay = backoffDelay(
+      this.#attempt++,
+      restartInitialDelayMs,
+      restartMaxDelayMs,
+      this.#options.random ?? Math.random,
+    );
+    this.#reconnectTimer = setTimeout(() => {
+      if (this.#state === 'stopped') return;
+      this.#restarts++;
+      this.#setState('reconnecting');
+      this.start().catch(() => {});
+    }, delay);
+    this.#reconnectTimer.unref();
+  }
+
+  #startHealthChecks(): void {
+    clearInterval(this.#healthTimer);
+    const { pingIntervalMs, pingTimeoutMs, failuresBeforeRestart } = this.#options.health;
+    if (pingIntervalMs === 0) return;
+    this.#healthTimer = setInterval(() => {
+      const peer = this.#peer;
+      if (!peer) return;
+      peer
+        .request('ping', undefined, { signal: AbortSignal.timeout(pingTimeoutMs) })
+        .then(() => {
+          this.#pingFailures = 0;
+          if (this.#state === 'degraded') this.#setState('ready');
+        })
+        .catch((error: unknown) => {
+          if (this.#peer !== peer) return;
+          this.#pingFailures++;
+          this.#lastError = `health check failed: ${errorText(error)}`;
+          if (this.#pingFailures >= failuresBeforeRestart) {
+            diag.warn(`toolscope: ${this.name}: ${this.#pingFailures} failed health checks, restarting`);
+            void peer.close();
+          } else if (this.#state === 'ready') {
+            this.#setState('degraded');
+          }
+        });
+    }, pingIntervalMs);
+    this.#healthTimer.unref();
+  }
+
+  #onNotification(notification: JsonRpcNotification, _extra: MessageExtra | undefined): void {
+    const method = notification.method;
+    if (method === 'notifications/tools/list_changed') void this.refreshLists(['tools']);
+    else if (method === 'notifications/prompts/list_changed') void this.refreshLists(['prompts']);
+    else if (method === 'notifications/resources/list_changed') void this.refreshLists(['resources']);
+    else this.#options.listener.onNotification?.(this, notification);
+  }
+
+  #onServerRequest(
+    request: JsonRpcRequest,
+    context: IncomingRequestContext,
+  ): Promise<Record<string, unknown>> {
+    if (request.method === 'ping') return Promise.resolve({});
+    const handler = this.#options.listener.onRequest;
+    if (!handler) {
+      return Promise.reject(
+        new ToolscopeError('internal', JsonRpcCode.MethodNotFound, `Method not found: ${request.method}`),
+      );
+    }
+    return handler(this, request, context);
+  }
+
+  #setState(state: UpstreamState): void {
+    const previous = this.#state;
+    if (previous === state) return;
+    if (previous === 'stopped') return;
+    this.#state = state;
+    if (state !== 'initializing' && state !== 'reconnecting') {
+      const waiters = this.#settledWaiters;
+      this.#settledWaiters = [];
+      for (const waiter of waiters) waiter();
+    }
+    try {
+      this.#options.listener.onStateChange?.(this, state, previous);
+    } catch (error) {
+      diag.error('toolscope: upstream state listener failed', error);
+    }
+  }
+
+  #unavailable(): ToolscopeError {
+    const detail = this.#lastError ? `: ${this.#lastError}` : '';
+    return new ToolscopeError(
+      'upstream_unavailable',
+      JsonRpcCode.ServerError,
+      `service "${this.name}" is ${this.#state}${detail}`,
+      { service: this.name, state: this.#state },
+    );
+  }
+
+  #lostError(transport: Transport | undefined): ToolscopeError {
+    let reason = 'connection closed';
+    if (transport instanceof ChildProcessTransport && transport.exit) {
+      const { code, signal } = transport.exit;
+      reason = signal ? `process killed by ${signal}` : `process exited with code ${code}`;
+      const last = transport.stderrTail.lines(1)[0];
+      if (last) reason += ` (stderr: ${last.slice(0, 200)})`;
+    }
+    return new ToolscopeError(
+      'upstream_unavailable',
+      JsonRpcCode.ServerError,
+      `service "${this.name}" went away: ${reason}`,
+      {
+        service: this.name,
+      },
+    );
+  }
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

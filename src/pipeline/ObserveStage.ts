@@ -1,0 +1,97 @@
+import { diag } from '@opentelemetry/api';
+import { estimateJsonBytes } from '../jsonrpc/estimateJsonBytes.js';
+import type { CallObservation, CallObserver } from './CallObservation.js';
+import type { CallStage, NextStage, ToolCall, ToolResult } from './ToolCall.js';
+import { classifyError } from './ToolscopeError.js';
+
+/** Clocks of the observe stage (injectable for simulated time). */
+export interface ObserveClock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Monotonic milliseconds (high resolution). */
+  monotonic(): number;
+}
+
+const systemClock: ObserveClock = { now: Date.now, monotonic: () => performance.now() };
+
+/**
+ * Brackets the rest of the pipeline: times the call, then turns what the stages
+ * learned into one `CallObservation` for every observer. Observers run
+ * synchronously and must be cheap; one that throws is reported once and never
+ * affects the call or the other observers.
+ */
+export class ObserveStage implements CallStage {
+  readonly name = 'observe';
+  readonly #clock: ObserveClock;
+  #observers: CallObserver[] = [];
+  readonly #failed = new WeakSet<CallObserver>();
+
+  constructor(clock: ObserveClock = systemClock) {
+    this.#clock = clock;
+  }
+
+  /** Add an observer; returns a function that removes it. */
+  subscribe(observer: CallObserver): () => void {
+    this.#observers = [...this.#observers, observer];
+    return () => {
+      this.#observers = this.#observers.filter((item) => item !== observer);
+    };
+  }
+
+  async handle(call: ToolCall, next: NextStage): Promise<ToolResult> {
+    const startTime = this.#clock.now();
+    const start = this.#clock.monotonic();
+    let result: ToolResult | undefined;
+    let failure: unknown;
+    try {
+      result = await next(call);
+      return result;
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      if (this.#observers.length > 0)
+        this.#emit(call, startTime, this.#clock.monotonic() - start, result, failure);
+    }
+  }
+
+  #emit(
+    call: ToolCall,
+    startTime: number,
+    durationMs: number,
+    result: ToolResult | undefined,
+    failure: unknown,
+  ): void {
+    const failed = result === undefined;
+    const toolError = !failed && result.isError === true;
+    const observation: CallObservation = {
+      ref: call.tool.ref,
+      agent: call.agent,
+      startTime,
+      durationMs,
+      queueWaitMs: call.queueWaitMs,
+      inFlightAtStart: call.inFlightAtStart,
+      inputBytes: call.inputBytes || estimateJsonBytes(call.arguments ?? {}),
+      outputBytes: call.outputBytes || (result ? estimateJsonBytes(result) : 0),
+      outcome: failed ? 'error' : toolError ? 'tool_error' : 'success',
+      errorType: failed
+        ? (call.errorType ?? classifyError(failure))
+        : toolError
+          ? (call.errorType ?? 'tool_error')
+          : undefined,
+      attempts: call.attempts,
+    };
+    const profile = call.profile;
+    if (profile) Object.assign(observation, profile);
+    for (const observer of this.#observers) {
+      try {
+        observer.onObservation(observation);
+      } catch (error) {
+        if (!this.#failed.has(observer)) {
+          this.#failed.add(observer);
+          diag.error('toolscope: a call observer failed (reported once per observer)', error);
+        }
+      }
+    }
+  }
+}

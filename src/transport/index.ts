@@ -1,0 +1,4 @@
+export { type ChildExit, type ChildProcessSpec, ChildProcessTransport } from './ChildProcessTransport.js';
+export { LineReader, peekMessageId } from './LineReader.js';
+export { StderrTail } from './StderrTail.js';
+export { StdioServerTransport, type StdioServerTransportOptions } from './StdioServerTransport.js';
