@@ -98,6 +98,7 @@ export class CpuProfileCapture implements VerdictObserver {
   private readonly results: ProfileCaptureResult[] = [];
   private readonly listeners = new Set<(result: ProfileCaptureResult) => void>();
   private stopEarly: (() => void) | undefined;
+  private capturing = false;
   private closed = false;
 
   constructor(options: CpuProfileCaptureOptions) {
@@ -124,7 +125,7 @@ export class CpuProfileCapture implements VerdictObserver {
 
   /** Whether a capture is running. */
   get running(): boolean {
-    return this.stopEarly !== undefined;
+    return this.capturing;
   }
 
   /** Recent results, newest last (at most 20). */
@@ -160,6 +161,7 @@ export class CpuProfileCapture implements VerdictObserver {
     const startedAt = this.opts.now();
     const refusal = this.limiter.tryStart(request.toolKey, startedAt, reason === 'on_demand');
     if (refusal !== undefined) throw new CaptureRefusedError(refusal);
+    this.capturing = true;
     const seconds = Math.min(
       this.opts.maxSeconds,
       Math.max(0.05, request.seconds ?? this.opts.defaultSeconds),
@@ -168,8 +170,8 @@ export class CpuProfileCapture implements VerdictObserver {
     // A capture an operator waits for keeps the process alive; an automatic one does not.
     const keepAlive = reason === 'on_demand';
     const session = new Session();
-    session.connect();
     try {
+      session.connect();
       await session.post('Profiler.enable');
       await session.post('Profiler.setSamplingInterval', { interval: this.opts.samplingIntervalMicros });
       await session.post('Profiler.start');
@@ -234,8 +236,13 @@ export class CpuProfileCapture implements VerdictObserver {
     } finally {
       await session.post('Profiler.disable').catch(() => {});
       await session.post('HeapProfiler.disable').catch(() => {});
-      session.disconnect();
+      try {
+        session.disconnect();
+      } catch {
+        // Never connected.
+      }
       this.stopEarly = undefined;
+      this.capturing = false;
       this.limiter.finish();
     }
   }

@@ -1,0 +1,126 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as immediate } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Verdict } from '../../src/analysis/Verdict.js';
+import { CaptureRefusedError, CpuProfileCapture, topFunctions } from '../../src/profiling/index.js';
+import {
+  churningSite,
+  fixtureHotLoop,
+  releaseRetained,
+  retainingSite,
+} from '../fixtures/profiling/hotTool.mjs';
+
+/** Keeps the fixture busy (in slices, so timers still fire) until `stop` resolves. */
+async function busyUntil(done: Promise<unknown>, work: () => void) {
+  let finished = false;
+  done.finally(() => {
+    finished = true;
+  });
+  while (!finished) {
+    work();
+    await immediate();
+  }
+}
+
+const verdict = (key: string): Verdict => ({
+  ref: { service: key.split('/')[0]!, tool: key.split('/')[1]!, key },
+  time: Date.now(),
+  score: 0.99,
+  forestScore: undefined,
+  anomaly: true,
+  severity: 'critical',
+  deviations: [],
+  reasons: [],
+  recommendations: [],
+  warmingUp: false,
+});
+
+describe('CPU profile capture', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'toolscope-capture-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('saves a .cpuprofile that parses and names the CPU-bound tool’s hot function, and stops by itself', async () => {
+    const capture = new CpuProfileCapture({ directory: dir, heap: false });
+    const started = Date.now();
+    const pending = capture.capture({ toolKey: 'fixture/hot', seconds: 0.6 });
+    expect(capture.running).toBe(true);
+    await busyUntil(pending, () => fixtureHotLoop(200_000));
+    const result = await pending;
+    expect(capture.running).toBe(false);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(result.durationMs).toBeGreaterThanOrEqual(550);
+
+    const profile = JSON.parse(await readFile(result.path, 'utf8'));
+    expect(result.path.endsWith('.cpuprofile')).toBe(true);
+    expect(Array.isArray(profile.nodes) && Array.isArray(profile.samples)).toBe(true);
+    expect(result.sampleCount).toBeGreaterThan(100);
+    const names = topFunctions(profile, 5).map((f) => f.functionName);
+    expect(names).toContain('fixtureHotLoop');
+    const hot = result.top.find((f) => f.functionName === 'fixtureHotLoop')!;
+    expect(hot.url).toContain('hotTool.mjs');
+    expect(hot.selfShare).toBeGreaterThan(0.3);
+    expect(hot.totalMs).toBeGreaterThanOrEqual(hot.selfMs);
+    expect(capture.recent()).toContain(result);
+  });
+
+  it('tells a retaining allocation site from a churning one with the sampling heap profiler', async () => {
+    const capture = new CpuProfileCapture({ directory: dir, heap: true, heapSamplingIntervalBytes: 8192 });
+    const pending = capture.capture({ toolKey: 'fixture/heap', seconds: 1 });
+    await busyUntil(pending, () => {
+      retainingSite(200);
+      churningSite(2000);
+    });
+    const result = await pending;
+    releaseRetained();
+    const heap = result.heap!;
+    expect(JSON.parse(await readFile(heap.allocationPath, 'utf8')).head).toBeDefined();
+    expect(JSON.parse(await readFile(heap.retentionPath, 'utf8')).head).toBeDefined();
+    const retain = heap.sites.find((s) => s.functionName === 'retainingSite')!;
+    const churn = heap.sites.find((s) => s.functionName === 'churningSite')!;
+    expect(churn.allocatedBytesPerSec).toBeGreaterThan(retain.allocatedBytesPerSec);
+    expect(churn.freedShare).toBeGreaterThan(0.9);
+    expect(retain.freedShare).toBeLessThan(0.5);
+    expect(retain.retainedBytesPerSec).toBeGreaterThan(0);
+  });
+
+  it('refuses a second capture while one runs, and rate-limits automatic captures of a flapping tool', async () => {
+    const capture = new CpuProfileCapture({ directory: dir, heap: false, minIntervalSeconds: 3600 });
+    const seen: string[] = [];
+    capture.onCapture((r) => seen.push(`${r.reason}:${r.toolKey}`));
+    capture.onVerdict(verdict('svc/flappy'));
+    expect(capture.running).toBe(true);
+    await expect(capture.capture({ toolKey: 'svc/other', seconds: 0.1 })).rejects.toBeInstanceOf(
+      CaptureRefusedError,
+    );
+    capture.close(); // ends the running capture early; it still saves what it has
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(capture.running).toBe(false);
+    expect(seen).toEqual(['anomaly:svc/flappy']);
+
+    const again = new CpuProfileCapture({
+      directory: dir,
+      heap: false,
+      minIntervalSeconds: 3600,
+      defaultSeconds: 0.1,
+    });
+    again.onVerdict(verdict('svc/flappy'));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    again.onVerdict(verdict('svc/flappy'));
+    expect(again.running).toBe(false);
+    expect(again.recent()).toHaveLength(1);
+  });
+
+  it('keeps the directory bounded', async () => {
+    const bounded = join(dir, 'bounded');
+    const capture = new CpuProfileCapture({ directory: bounded, heap: false, maxFiles: 2 });
+    for (let i = 0; i < 4; i++) await capture.capture({ toolKey: `t/${i}`, seconds: 0.05 });
+    expect(await readdir(bounded)).toHaveLength(2);
+  });
+});
