@@ -1,5 +1,10 @@
-import type { CallStage, NextStage, ToolCall, ToolResult } from '../pipeline/ToolCall.js';
-import { classifyError } from '../pipeline/ToolscopeError.js';
+import {
+  type CallStage,
+  classifyError,
+  type NextStage,
+  type ToolCall,
+  type ToolResult,
+} from '../pipeline/index.js';
 import { type Clock, systemClock } from './Clock.js';
 import type { PolicyResolver } from './PolicyResolver.js';
 

@@ -1,4 +1,4 @@
-import type { ToolRef } from '../pipeline/CallObservation.js';
+import type { ToolRef } from '../pipeline/index.js';
 import { type BreakerSnapshot, type BreakerStateChange, CircuitBreaker } from './CircuitBreaker.js';
 import { type Clock, systemClock } from './Clock.js';
 import { Listeners } from './Listeners.js';

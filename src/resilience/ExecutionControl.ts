@@ -1,4 +1,4 @@
-import type { ResolvedTool } from '../pipeline/ToolCall.js';
+import type { ResolvedTool } from '../pipeline/index.js';
 import { AdmitStage } from './AdmitStage.js';
 import { BreakerRegistry } from './BreakerRegistry.js';
 import type { BreakerSnapshot } from './CircuitBreaker.js';

@@ -1,6 +1,14 @@
-import type { ErrorType, ToolRef } from '../pipeline/CallObservation.js';
-import type { CallStage, NextStage, ResolvedTool, ToolCall, ToolResult } from '../pipeline/ToolCall.js';
-import { classifyError, type ToolscopeError } from '../pipeline/ToolscopeError.js';
+import {
+  type CallStage,
+  classifyError,
+  type ErrorType,
+  type NextStage,
+  type ResolvedTool,
+  type ToolCall,
+  type ToolRef,
+  type ToolResult,
+  type ToolscopeError,
+} from '../pipeline/index.js';
 import { abortableDelay } from './abortableDelay.js';
 import { backoffDelayMs } from './backoff.js';
 import { type BreakerPermit, type CircuitBreaker, PERMIT_DENIED } from './CircuitBreaker.js';
@@ -71,9 +79,11 @@ export interface GuardStageOptions {
  * read-only or idempotent, or config says so) and the failure is `timeout`,
  * `transport` or `upstream_unavailable`; never otherwise. Every outcome is
  * recorded on both breakers according to `breakerVerdict`. A call that fails
- * with `upstream_unavailable` after its retries also goes to the fallback (the
- * request never reached the tool, so nothing is done twice). A fallback has its
- * own timeout, breakers and retries, and no fallback of its own.
+ * with `upstream_unavailable` after its retries (service down, restarting, or
+ * gone mid-call) also goes to the fallback; a service that died mid-call may have
+ * started the work, so give non-idempotent tools a fallback only if a repeat is
+ * acceptable. A fallback has its own timeout, breakers and retries, runs under the
+ * slot admit took for the original tool, and has no fallback of its own.
  *
  * Writes `call.attempts` (attempts dispatched, fallback included; at least 1) and
  * `call.errorType` on failure.

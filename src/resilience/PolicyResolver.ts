@@ -1,4 +1,4 @@
-import type { ResolvedTool } from '../pipeline/ToolCall.js';
+import type { ResolvedTool } from '../pipeline/index.js';
 import type { BreakerRegistry } from './BreakerRegistry.js';
 import type { CircuitBreaker } from './CircuitBreaker.js';
 import type { ConcurrencyPool } from './ConcurrencyPool.js';

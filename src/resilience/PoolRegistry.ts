@@ -1,4 +1,4 @@
-import type { ToolRef } from '../pipeline/CallObservation.js';
+import type { ToolRef } from '../pipeline/index.js';
 import { type Clock, systemClock } from './Clock.js';
 import { ConcurrencyPool, type PoolSnapshot } from './ConcurrencyPool.js';
 import type { ResilienceConfig } from './resilienceConfigSchema.js';

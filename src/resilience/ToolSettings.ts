@@ -1,4 +1,4 @@
-import type { ToolRef } from '../pipeline/CallObservation.js';
+import type { ToolRef } from '../pipeline/index.js';
 import type { BreakerSettings } from './CircuitBreaker.js';
 import type { ResilienceConfig } from './resilienceConfigSchema.js';
 

@@ -1,4 +1,4 @@
-import type { ErrorType } from '../pipeline/CallObservation.js';
+import type { ErrorType } from '../pipeline/index.js';
 import type { BreakerScope } from './CircuitBreaker.js';
 
 /*

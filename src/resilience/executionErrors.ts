@@ -1,4 +1,4 @@
-import { JsonRpcCode, ToolscopeError } from '../pipeline/ToolscopeError.js';
+import { JsonRpcCode, ToolscopeError } from '../pipeline/index.js';
 
 /**
  * The errors execution control answers with. Each names the tool, says what

@@ -1,4 +1,4 @@
-import type { NextStage, ToolCall, ToolResult } from '../pipeline/ToolCall.js';
+import type { NextStage, ToolCall, ToolResult } from '../pipeline/index.js';
 import type { Clock, TimerHandle } from './Clock.js';
 import { cancelledError, timeoutError } from './executionErrors.js';
 

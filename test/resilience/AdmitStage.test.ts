@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ToolCall, ToolResult } from '../../src/pipeline/ToolCall.js';
-import type { ToolscopeError } from '../../src/pipeline/ToolscopeError.js';
+import type { ToolCall, ToolResult, ToolscopeError } from '../../src/pipeline/index.js';
 import {
   createExecutionControl,
   type ResilienceConfigInput,

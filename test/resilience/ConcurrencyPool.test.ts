@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ToolscopeError } from '../../src/pipeline/ToolscopeError.js';
+import { ToolscopeError } from '../../src/pipeline/index.js';
 import { ConcurrencyPool } from '../../src/resilience/index.js';
 import { ManualClock } from './ManualClock.js';
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ResolvedTool, ToolCall, ToolResult } from '../../src/pipeline/ToolCall.js';
-import { ToolscopeError } from '../../src/pipeline/ToolscopeError.js';
+import {
+  type ResolvedTool,
+  type ToolCall,
+  type ToolResult,
+  ToolscopeError,
+} from '../../src/pipeline/index.js';
 import {
   createExecutionControl,
   FALLBACK_EXTENSION,

@@ -1,5 +1,4 @@
-import type { ToolRef } from '../../src/pipeline/CallObservation.js';
-import type { ResolvedTool, ToolCall, ToolExecutor, ToolResult } from '../../src/pipeline/ToolCall.js';
+import type { ResolvedTool, ToolCall, ToolExecutor, ToolRef, ToolResult } from '../../src/pipeline/index.js';
 
 export function ref(service: string, tool: string): ToolRef {
   return { service, tool, key: `${service}/${tool}` };

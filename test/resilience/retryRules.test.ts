@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ErrorType } from '../../src/pipeline/CallObservation.js';
+import type { ErrorType } from '../../src/pipeline/index.js';
 import { backoffDelayMs, breakerVerdict, isRetryableError } from '../../src/resilience/index.js';
 
 const retry = { maxAttempts: 5, baseMs: 100, maxMs: 1_000 };
