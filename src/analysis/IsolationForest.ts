@@ -262,24 +262,46 @@ export class IsolationForest {
 
   /** E[h(x)]: the mean path length of `x` (read from `offset`) over the trees. */
   pathLength(x: ArrayLike<number>, offset = 0): number {
+    return this.pathLengthOver(x, offset, 0, this.trees);
+  }
+
+  /**
+   * Mean path length of `x` over `count` trees starting at tree `first` (wrapping
+   * around): an unbiased estimate of `pathLength`, since the trees are i.i.d.
+   */
+  pathLengthOver(x: ArrayLike<number>, offset: number, first: number, count: number): number {
     const { roots, feature, value, left } = this;
+    const trees = this.trees;
+    const n = Math.min(Math.max(1, count), trees);
+    let t = ((first % trees) + trees) % trees;
     let sum = 0;
-    for (let t = 0; t < this.trees; t++) {
+    for (let k = 0; k < n; k++) {
       let i = roots[t]!;
       let f = feature[i]!;
       while (f >= 0) {
-        i = (x[offset + f] as number) < value[i]! ? left[i]! : left[i]! + 1;
+        // Arithmetic instead of a ternary: the comparison is unpredictable, a branch would mispredict.
+        i = left[i]! + +((x[offset + f] as number) >= value[i]!);
         f = feature[i]!;
       }
       sum += value[i]!;
+      if (++t === trees) t = 0;
     }
-    return sum / this.trees;
+    return sum / n;
   }
 
   /** Anomaly score in (0, 1): 2^(−E[h(x)] / c(ψ)). */
   score(x: ArrayLike<number>, offset = 0): number {
+    return this.scoreOf(this.pathLength(x, offset));
+  }
+
+  /** The score estimated from `count` trees starting at `first` (see `pathLengthOver`). */
+  scoreOver(x: ArrayLike<number>, offset: number, first: number, count: number): number {
+    return this.scoreOf(this.pathLengthOver(x, offset, first, count));
+  }
+
+  private scoreOf(pathLength: number): number {
     if (this.normaliser === 0) return 0.5;
-    return 2 ** (-this.pathLength(x, offset) / this.normaliser);
+    return 2 ** (-pathLength / this.normaliser);
   }
 
   /** Plain-JSON form for snapshots. */

@@ -1,0 +1,404 @@
+import type { CallObservation, ToolRef } from '../pipeline/CallObservation.js';
+import type { ResolvedAnalyzerOptions } from './AnalyzerOptions.js';
+import { errorThresholds } from './errorThresholds.js';
+import { type Explanation, explainAnomaly } from './explainAnomaly.js';
+import {
+  CallKind,
+  F_ERROR,
+  FEATURE_COUNT,
+  FEATURE_SPECS,
+  FEATURES,
+  type Materiality,
+  naturalValue,
+  rawFeature,
+} from './Features.js';
+import type { RandomSource } from './Random.js';
+import { type BaselineData, ToolBaseline } from './ToolBaseline.js';
+import { ToolForest, type ToolForestData } from './ToolForest.js';
+import type { FeatureDeviation, Severity, Verdict } from './Verdict.js';
+
+/** JSON form of one tool's learned state. */
+export interface ToolModelData {
+  readonly ref: ToolRef;
+  readonly calls: number;
+  readonly baseline: BaselineData;
+  readonly forest: ToolForestData | undefined;
+}
+
+const D = FEATURE_COUNT;
+const EMPTY: readonly never[] = Object.freeze([]);
+const PRIMARY_MASK = FEATURE_SPECS.reduce((m, s, j) => (s.primary ? m | (1 << j) : m), 0);
+/** Reasons are rebuilt when the deviating set changes, else at most this often. */
+const EXPLANATION_TTL_MS = 1000;
+
+/**
+ * Everything the analyzer knows about one tool: its baseline, its forest, the
+ * running evidence per feature and the current episode. `observe` is the hot path
+ * (O(D) plus a forest walk); `maintain` is a generator of small steps run off it.
+ *
+ * Temporal evidence: each call's robust z-score is clipped (one heavy-tail call
+ * moves nothing much) and folded into a fast and a slow exponentially weighted
+ * average; the evidence is the average in units of its own standard deviation,
+ * calibrated on the window. An episode opens when evidence passes
+ * `enterThreshold` (or `corroboratedThreshold` when the forest agrees) *and* the
+ * recent median differs materially from the baseline; it closes with hysteresis.
+ */
+export class ToolModel {
+  readonly baseline: ToolBaseline;
+  readonly forest: ToolForest;
+  calls = 0;
+  lastSeen = Number.NaN;
+  inEpisode = false;
+  episodeStart = Number.NaN;
+  severity: Severity | undefined;
+  acknowledgedAt = Number.NaN;
+  /** Bumped by re-basing: training started before it is discarded. */
+  generation = 0;
+  lastVerdict: Verdict | undefined;
+  errorEnter = Number.POSITIVE_INFINITY;
+  errorExit = Number.POSITIVE_INFINITY;
+
+  private readonly fastEwma = new Float64Array(D);
+  private readonly slowEwma = new Float64Array(D);
+  private readonly z = new Float64Array(D);
+  private readonly strength = new Float64Array(D);
+  private readonly recentNatural = new Float64Array(D);
+  private readonly errors: Uint8Array;
+  private errorHead = 0;
+  private errorFill = 0;
+  private errorCount = 0;
+  private readonly fastNorm: number;
+  private readonly slowNorm: number;
+  private readonly materiality: Materiality[];
+  private explained: Explanation | undefined;
+  private explainedMask = 0;
+  private explainedAt = 0;
+
+  constructor(
+    readonly ref: ToolRef,
+    private readonly o: ResolvedAnalyzerOptions,
+  ) {
+    this.baseline = new ToolBaseline(o);
+    this.forest = new ToolForest({
+      trees: o.forestTrees,
+      sampleSize: o.forestSampleSize,
+      treesPerCall: o.forestTreesPerCall,
+      fastAlpha: o.fastAlpha,
+      slowAlpha: o.slowAlpha,
+    });
+    this.errors = new Uint8Array(o.errorWindow);
+    this.fastNorm = Math.sqrt(o.fastAlpha / (2 - o.fastAlpha));
+    this.slowNorm = Math.sqrt(o.slowAlpha / (2 - o.slowAlpha));
+    this.materiality = FEATURE_SPECS.map((s) => ({ ...s.materiality, ...o.materiality[s.name] }));
+  }
+
+  /** Judges one call. `x` holds its transformed features; `scratch` is reusable room for `effectWindow` values. */
+  observe(obs: CallObservation, kind: CallKind, x: Float64Array, scratch: Float64Array): Verdict {
+    const time = obs.startTime;
+    this.calls++;
+    this.lastSeen = time;
+    if (kind === CallKind.Ignored) return this.repeat(time);
+    const b = this.baseline;
+    this.pushError(x[F_ERROR]!);
+    if (!b.ready) {
+      b.push(x, true);
+      return this.remember(
+        verdict(this.ref, time, 0, undefined, false, undefined, EMPTY, EMPTY, EMPTY, true),
+      );
+    }
+    const { o, fastEwma, slowEwma, z, strength } = this;
+    for (let j = 0; j < D; j++) {
+      const v = x[j]!;
+      const loc = b.loc[j]!;
+      if (j === F_ERROR || Number.isNaN(v) || Number.isNaN(loc)) {
+        z[j] = Number.NaN;
+        continue;
+      }
+      const zj = (v - loc) / b.scale[j]!;
+      const c = zj > o.clipZ ? o.clipZ : Math.max(zj, -o.clipZ);
+      z[j] = zj;
+      fastEwma[j] = fastEwma[j]! + o.fastAlpha * (c - fastEwma[j]!);
+      slowEwma[j] = slowEwma[j]! + o.slowAlpha * (c - slowEwma[j]!);
+    }
+    const forestScore = kind === CallKind.Success ? this.forest.score(x, b.loc) : undefined;
+    const forestEvidence = this.forest.evidence();
+
+    const enter = this.inEpisode ? o.exitThreshold : o.enterThreshold;
+    const corroborated = forestEvidence >= o.forestThreshold;
+    const needed = corroborated ? Math.min(enter, o.corroboratedThreshold) : enter;
+    let material = 0;
+    let best = 0;
+    for (let j = 0; j < D; j++) {
+      if (j === F_ERROR) continue;
+      const s = this.directional(j);
+      strength[j] = s;
+      if (FEATURE_SPECS[j]!.primary && s > best) best = s;
+      if (s >= needed && this.isMaterial(j, scratch)) material |= 1 << j;
+    }
+    const errorRate = this.errorFill > 0 ? this.errorCount / this.errorFill : 0;
+    const errorStrength = (o.enterThreshold * this.errorCount) / this.errorEnter;
+    strength[F_ERROR] = errorStrength;
+    if (errorStrength > best) best = errorStrength;
+    if (this.errorCount >= (this.inEpisode ? this.errorExit : this.errorEnter)) {
+      material |= 1 << F_ERROR;
+      this.recentNatural[F_ERROR] = errorRate;
+    }
+    const forestStrength = (forestEvidence * o.enterThreshold) / o.forestThreshold;
+    if (forestStrength > best) best = forestStrength;
+
+    const anomaly = (material & PRIMARY_MASK) !== 0;
+    b.push(x, !anomaly);
+    const raw = 1 - 2 ** (-best / o.enterThreshold);
+    if (!anomaly) {
+      if (this.inEpisode) this.endEpisode();
+      return this.remember(
+        verdict(
+          this.ref,
+          time,
+          Math.min(raw, 0.499),
+          forestScore,
+          false,
+          undefined,
+          EMPTY,
+          EMPTY,
+          EMPTY,
+          false,
+        ),
+      );
+    }
+    if (!this.inEpisode) {
+      this.inEpisode = true;
+      this.episodeStart = time;
+      this.severity = undefined;
+    }
+    const severity = this.severityOf(material, errorRate);
+    if (this.severity !== 'critical') this.severity = severity;
+    const explanation = this.explain(material, time, corroborated);
+    return this.remember(
+      verdict(
+        this.ref,
+        time,
+        Math.max(raw, 0.5),
+        forestScore,
+        true,
+        this.severity,
+        this.deviations(obs, material, errorRate),
+        explanation.reasons,
+        explanation.recommendations,
+        false,
+      ),
+    );
+  }
+
+  /**
+   * The tool's maintenance as small steps: recompute the baseline when due, then
+   * retrain the forest when due. Every `yield` is a safe point to pause.
+   */
+  *maintain(
+    now: number,
+    scratch: Float64Array,
+    rows: Float64Array,
+    random: () => RandomSource,
+  ): Generator<void> {
+    const b = this.baseline;
+    const o = this.o;
+    if (b.due(now, o.baselineRefreshMs)) {
+      b.refresh(now, scratch, o.clipZ);
+      this.updateErrorThresholds();
+      yield;
+    }
+    if (!this.forestDue(now)) return;
+    const generation = this.generation;
+    const n = b.copyWindow(rows);
+    // The builder copies the rows, so the shared buffer is free again after this.
+    yield* this.forest.train(rows, n, random(), now, () => generation === this.generation);
+  }
+
+  /** True when the forest should be (re)trained now. */
+  forestDue(now: number): boolean {
+    const o = this.o;
+    if (!o.forestEnabled || !this.baseline.ready || this.inEpisode) return false;
+    if (this.baseline.size < o.forestMinSamples) return false;
+    const f = this.forest;
+    return f.forest === undefined || f.stale || !(now - f.trainedAt < o.forestRetrainMs);
+  }
+
+  /** Accepts the recent behaviour as the new normal and closes any episode. */
+  acknowledge(now: number, scratch: Float64Array): void {
+    this.generation++;
+    this.baseline.rebase(now, scratch, this.o.clipZ);
+    this.updateErrorThresholds();
+    this.fastEwma.fill(0);
+    this.slowEwma.fill(0);
+    this.errors.fill(0);
+    this.errorCount = 0;
+    this.forest.stale = this.forest.forest !== undefined;
+    this.forest.resetEvidence();
+    this.acknowledgedAt = now;
+    if (this.inEpisode) this.endEpisode();
+  }
+
+  toJSON(): ToolModelData {
+    return {
+      ref: this.ref,
+      calls: this.calls,
+      baseline: this.baseline.toJSON(),
+      forest: this.forest.toJSON(),
+    };
+  }
+
+  load(data: ToolModelData, scratch: Float64Array): void {
+    this.calls = data.calls;
+    this.baseline.load(data.baseline, scratch, this.o.clipZ);
+    this.updateErrorThresholds();
+    if (data.forest !== undefined) this.forest.load(data.forest);
+  }
+
+  private directional(j: number): number {
+    const zsd = this.baseline.zsd[j]!;
+    const f = this.fastEwma[j]! / (this.fastNorm * zsd);
+    const s = this.slowEwma[j]! / (this.slowNorm * zsd);
+    const dir = FEATURE_SPECS[j]!.direction;
+    if (dir === 1) return Math.max(f, s);
+    if (dir === -1) return Math.max(-f, -s);
+    const af = f < 0 ? -f : f;
+    const as = s < 0 ? -s : s;
+    return Math.max(af, as);
+  }
+
+  /** Compares the median of the latest calls with the baseline, in natural units. */
+  private isMaterial(j: number, scratch: Float64Array): boolean {
+    const t = this.baseline.recentMedian(j, this.o.effectWindow, scratch);
+    if (Number.isNaN(t)) return false;
+    const recent = naturalValue(j, t);
+    const typical = this.baseline.typical[j]!;
+    this.recentNatural[j] = recent;
+    const spec = this.materiality[j]!;
+    // The recent median is itself noisy: a change must also exceed three of its
+    // standard errors (1.2533·σ/√m for a median), or wide tools alarm on chance.
+    const noise = Math.exp((3 * 1.2533 * this.baseline.scale[j]!) / Math.sqrt(this.o.effectWindow));
+    const base = Math.max(spec.ratio, noise);
+    // Inside an episode the bar is halved: hysteresis against flapping at the edge.
+    const ratio = this.inEpisode ? 1 + (base - 1) / 2 : base;
+    const absolute = this.inEpisode ? spec.absolute / 2 : spec.absolute;
+    const dir = FEATURE_SPECS[j]!.direction;
+    const up = recent - typical >= absolute && (typical <= 0 || recent >= typical * ratio);
+    const down = typical - recent >= absolute && (recent <= 0 || typical >= recent * ratio);
+    return dir === 1 ? up : dir === -1 ? down : up || down;
+  }
+
+  private severityOf(material: number, errorRate: number): Severity {
+    const critical = this.o.criticalRatio;
+    if ((material & (1 << F_ERROR)) !== 0 && errorRate >= this.o.criticalErrorRate) return 'critical';
+    for (let j = 0; j < D; j++) {
+      if (j === F_ERROR || (material & (1 << j) & PRIMARY_MASK) === 0) continue;
+      const r = this.recentNatural[j]!;
+      const t = this.baseline.typical[j]!;
+      if (t > 0 && r > 0 && (r >= t * critical || t >= r * critical)) return 'critical';
+    }
+    return 'warning';
+  }
+
+  private deviations(obs: CallObservation, material: number, errorRate: number): FeatureDeviation[] {
+    const out: FeatureDeviation[] = [];
+    const b = this.baseline;
+    for (let j = 0; j < D; j++) {
+      if ((material & (1 << j)) === 0) continue;
+      let z = this.z[j]!;
+      if (j === F_ERROR) {
+        const p = b.errorRate;
+        z = (errorRate - p) / Math.sqrt((p * (1 - p)) / Math.max(1, this.errorFill));
+      }
+      out.push({
+        feature: FEATURES[j]!,
+        z: Number.isFinite(z) ? z : 0,
+        value: rawFeature(obs, j),
+        typical: b.typical[j]!,
+      });
+    }
+    const rank = (d: FeatureDeviation) => this.strength[FEATURES.indexOf(d.feature)]!;
+    return out.sort((a, c) => rank(c) - rank(a));
+  }
+
+  private explain(material: number, time: number, forestAgrees: boolean): Explanation {
+    if (
+      this.explained === undefined ||
+      material !== this.explainedMask ||
+      time - this.explainedAt >= EXPLANATION_TTL_MS
+    ) {
+      this.explained = explainAnomaly({
+        material,
+        recent: this.recentNatural,
+        typical: this.baseline.typical,
+        forestAgrees,
+      });
+      this.explainedMask = material;
+      this.explainedAt = time;
+    }
+    return this.explained;
+  }
+
+  private pushError(flag: number): void {
+    const k = this.o.errorWindow;
+    if (this.errorFill === k) this.errorCount -= this.errors[this.errorHead]!;
+    else this.errorFill++;
+    this.errors[this.errorHead] = flag;
+    this.errorCount += flag;
+    this.errorHead = (this.errorHead + 1) % k;
+  }
+
+  private updateErrorThresholds(): void {
+    const t = errorThresholds(
+      this.baseline.errorRate,
+      this.o.errorWindow,
+      this.o.errorFalseAlarm,
+      this.o.minErrorRateIncrease,
+    );
+    this.errorEnter = t.enter;
+    this.errorExit = t.exit;
+  }
+
+  private endEpisode(): void {
+    this.inEpisode = false;
+    this.episodeStart = Number.NaN;
+    this.severity = undefined;
+  }
+
+  private repeat(time: number): Verdict {
+    const last = this.lastVerdict;
+    if (last === undefined)
+      return verdict(this.ref, time, 0, undefined, false, undefined, EMPTY, EMPTY, EMPTY, true);
+    return { ...last, time, forestScore: undefined };
+  }
+
+  private remember(v: Verdict): Verdict {
+    this.lastVerdict = v;
+    return v;
+  }
+}
+
+function verdict(
+  ref: ToolRef,
+  time: number,
+  score: number,
+  forestScore: number | undefined,
+  anomaly: boolean,
+  severity: Severity | undefined,
+  deviations: readonly FeatureDeviation[],
+  reasons: readonly string[],
+  recommendations: readonly string[],
+  warmingUp: boolean,
+): Verdict {
+  return {
+    ref,
+    time,
+    score,
+    forestScore,
+    anomaly,
+    severity,
+    deviations,
+    reasons,
+    recommendations,
+    warmingUp,
+  };
+}

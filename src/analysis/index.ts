@@ -1,0 +1,17 @@
+/**
+ * analysis/: per-tool baselines, an isolation forest and temporal evidence turn
+ * every CallObservation into a Verdict. Pure cores (`Analyzer`, `IsolationForest`)
+ * plus a thin shell (`AnalyzerService`) and a state store for persistence.
+ */
+export { Analyzer, type AnalyzerSnapshot, type ToolAnalysisStatus } from './Analyzer.js';
+export type { AnalyzerOptions, MaterialityOverride, ResolvedAnalyzerOptions } from './AnalyzerOptions.js';
+export { FEATURES } from './Features.js';
+export {
+  averagePathLength,
+  IsolationForest,
+  IsolationForestBuilder,
+  type IsolationForestData,
+  type IsolationForestOptions,
+} from './IsolationForest.js';
+export { createRandom, deriveSeed, type RandomSource } from './Random.js';
+export type { FeatureDeviation, FeatureName, Severity, Verdict, VerdictObserver } from './Verdict.js';
