@@ -36,6 +36,8 @@ export interface ToolAnalysisStatus {
   readonly latencyP95Ms: number | undefined;
   readonly errorRate: number | undefined;
   readonly forestTrainedAt: number | undefined;
+  /** Trees in the tool's forest (a retrain replaces them: never more than configured). */
+  readonly forestTrees: number | undefined;
   readonly score: number;
   readonly deviations: readonly FeatureDeviation[];
   readonly reasons: readonly string[];
@@ -152,6 +154,7 @@ export class Analyzer {
         latencyP95Ms: finite(b.high[F_LATENCY]!),
         errorRate: b.ready ? b.typical[F_ERROR] : undefined,
         forestTrainedAt: finite(m.forest.trainedAt),
+        forestTrees: m.forest.forest?.trees,
         score: v?.score ?? 0,
         deviations: v?.deviations ?? [],
         reasons: v?.reasons ?? [],
@@ -181,7 +184,7 @@ export class Analyzer {
     try {
       for (const data of snapshot.tools) {
         const model = new ToolModel(data.ref, this.o);
-        model.load(data, this.scratch);
+        model.load(data);
         loaded.set(data.ref.key, model);
       }
     } catch {
@@ -217,6 +220,11 @@ function isSnapshot(v: unknown): v is AnalyzerSnapshot {
     Array.isArray(s.features) &&
     s.features.join() === FEATURES.join() &&
     Array.isArray(s.tools) &&
-    s.tools.every((t) => typeof t?.ref?.key === 'string' && typeof t.baseline?.window === 'string')
+    s.tools.every(
+      (t) =>
+        typeof t?.ref?.key === 'string' &&
+        typeof t.baseline?.window === 'string' &&
+        Array.isArray(t.baseline.zsd),
+    )
   );
 }

@@ -16,8 +16,12 @@ export interface BaselineOptions {
 
 /** JSON form of a baseline (typed arrays as base64, rings unrolled oldest first). */
 export interface BaselineData {
-  readonly loc: number[];
+  readonly loc: (number | null)[];
   readonly scale: number[];
+  readonly zsd: number[];
+  readonly typical: (number | null)[];
+  readonly high: (number | null)[];
+  readonly errorRate: number;
   readonly ready: boolean;
   readonly learned: boolean;
   readonly acceptedTotal: number;
@@ -212,9 +216,14 @@ export class ToolBaseline {
   }
 
   toJSON(): BaselineData {
+    const orNull = (v: number) => (Number.isFinite(v) ? v : null);
     return {
-      loc: Array.from(this.loc, (v) => (Number.isNaN(v) ? null : v)) as number[],
+      loc: Array.from(this.loc, orNull),
       scale: Array.from(this.scale),
+      zsd: Array.from(this.zsd),
+      typical: Array.from(this.typical, orNull),
+      high: Array.from(this.high, orNull),
+      errorRate: this.errorRate,
       ready: this.ready,
       learned: this.learned,
       acceptedTotal: this.acceptedTotal,
@@ -231,7 +240,7 @@ export class ToolBaseline {
   }
 
   /** Loads a snapshot taken with the same feature layout; windows are cut to this baseline's sizes. */
-  load(data: BaselineData, scratch: Float64Array, clipZ = 4): void {
+  load(data: BaselineData): void {
     const window = decodeFloat32(data.window);
     const recent = decodeFloat32(data.recent);
     this.windowCount = Math.min(data.windowCount, this.options.windowSize, window.length / D);
@@ -242,21 +251,18 @@ export class ToolBaseline {
     this.recentHead = this.recentCount % this.options.recentSize;
     this.acceptedTotal = data.acceptedTotal;
     this.acceptedSinceRefresh = 0;
+    const num = (v: number | null | undefined, d: number) => (typeof v === 'number' ? v : d);
     for (let j = 0; j < D; j++) {
-      this.loc[j] = data.loc[j] ?? Number.NaN;
-      this.scale[j] = data.scale[j] ?? 1;
+      this.loc[j] = num(data.loc[j], Number.NaN);
+      this.scale[j] = num(data.scale[j], 1);
+      this.zsd[j] = num(data.zsd[j], 1);
+      this.typical[j] = num(data.typical[j], Number.NaN);
+      this.high[j] = num(data.high[j], Number.NaN);
     }
-    this.ready = false;
-    this.learned = false;
-    this.lastRefresh = Number.NaN;
-    if (data.ready && this.windowCount > 0) {
-      // Recompute the derived figures, but keep the learned location: restarts must not jump it.
-      const loc = Float64Array.from(this.loc);
-      this.refresh(data.lastRefresh, scratch, clipZ);
-      for (let j = 0; j < D; j++) if (!Number.isNaN(loc[j]!)) this.loc[j] = loc[j]!;
-      for (let j = 0; j < D; j++) if (j !== F_ERROR) this.typical[j] = naturalValue(j, this.loc[j]!);
-      this.learned = data.learned;
-    }
+    this.errorRate = data.errorRate;
+    this.ready = data.ready;
+    this.learned = data.learned && this.windowCount >= this.options.windowSize;
+    this.lastRefresh = data.lastRefresh;
   }
 
   private recentIndex(back: number): number {

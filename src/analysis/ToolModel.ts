@@ -247,9 +247,9 @@ export class ToolModel {
     };
   }
 
-  load(data: ToolModelData, scratch: Float64Array): void {
+  load(data: ToolModelData): void {
     this.calls = data.calls;
-    this.baseline.load(data.baseline, scratch, this.o.clipZ);
+    this.baseline.load(data.baseline);
     this.updateErrorThresholds();
     if (data.forest !== undefined) this.forest.load(data.forest);
   }

@@ -3,9 +3,22 @@
  * every CallObservation into a Verdict. Pure cores (`Analyzer`, `IsolationForest`)
  * plus a thin shell (`AnalyzerService`) and a state store for persistence.
  */
+
 export { Analyzer, type AnalyzerSnapshot, type ToolAnalysisStatus } from './Analyzer.js';
 export type { AnalyzerOptions, MaterialityOverride, ResolvedAnalyzerOptions } from './AnalyzerOptions.js';
+export {
+  AnalyzerService,
+  type AnalyzerServiceOptions,
+  type MaintenanceStats,
+  type ServiceTimers,
+} from './AnalyzerService.js';
+export {
+  type AnalysisConfig,
+  analysisConfigSchema,
+  analysisOptionsFromConfig,
+} from './analysisConfigSchema.js';
 export { FEATURES } from './Features.js';
+export { FileStateStore, type StateStore } from './FileStateStore.js';
 export {
   averagePathLength,
   IsolationForest,
