@@ -26,6 +26,8 @@ export class CallMeter {
   lateMicros = 0;
   /** False once finished: later charges land in `lateMicros`. */
   open = true;
+  /** Counted in the attributor's open meters (so the hook can go off when none is open). */
+  tracked = false;
 }
 
 /**
@@ -43,10 +45,12 @@ export class CallMeter {
  * (measured, see the facts file). Untagged callbacks still switch to "no call", so
  * transport and other non-call work is not charged to calls.
  *
- * The hook is enabled while at least one holder has {@link retain}ed it; leaked
- * async hooks slow every callback in the process, so `retain`/`release` are
- * counted and idempotent per holder. Hook errors never escape: they are reported
- * once through `diag` and the attributor switches itself off.
+ * Attribution is on while at least one holder has {@link retain}ed it, and the
+ * hook itself is installed only while a meter is open: async work in the process
+ * pays the hook's cost only while some call is being measured. Leaked async hooks
+ * slow every callback in the process, so `retain`/`release` are counted and
+ * idempotent per holder. Hook errors never escape: they are reported once through
+ * `diag` and the attributor switches itself off.
  */
 export class AsyncCpuAttributor {
   private readonly hook = createHook({
@@ -54,27 +58,32 @@ export class AsyncCpuAttributor {
     before: () => this.onBefore(),
   });
   private readonly holders = new Set<object>();
+  /** Some holder wants attribution and no hook error switched it off. */
   private enabled = false;
+  /** The hook is on: only while at least one meter is open. */
+  private hookOn = false;
+  private openMeters = 0;
   private broken = false;
   /** The meter accumulating since the last read; `undefined` = no call. */
   private charged: CallMeter | undefined;
   private lastCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
   private lastHeap = 0;
 
-  /** Whether the hook is on (some holder retains it and no hook error switched it off). */
+  /** Whether attribution is on (some holder retains it and no hook error switched it off). */
   get active(): boolean {
     return this.enabled;
+  }
+
+  /** Whether the async hook is installed right now: only while a call is being metered. */
+  get hooked(): boolean {
+    return this.hookOn;
   }
 
   /** Turns attribution on for `holder` (idempotent per holder). */
   retain(holder: object): void {
     if (this.broken) return;
     this.holders.add(holder);
-    if (!this.enabled) {
-      this.charged = undefined;
-      this.hook.enable();
-      this.enabled = true;
-    }
+    this.enabled = true;
   }
 
   /** Drops `holder`; the hook is disabled when no holder is left (idempotent). */
@@ -83,9 +92,22 @@ export class AsyncCpuAttributor {
     if (this.holders.size === 0) this.shutdown();
   }
 
-  /** Starts a meter for one call; pass it to {@link run} and then {@link finish}. */
+  /**
+   * Starts a meter for one call; pass it to {@link run} and then {@link finish}.
+   * The hook goes on with the first open meter and off with the last: async work
+   * while no call is metered pays nothing.
+   */
   open(): CallMeter {
-    return new CallMeter();
+    const meter = new CallMeter();
+    if (!this.enabled) return meter;
+    meter.tracked = true;
+    this.openMeters++;
+    if (!this.hookOn) {
+      this.charged = undefined;
+      this.hook.enable();
+      this.hookOn = true;
+    }
+    return meter;
   }
 
   /**
@@ -94,7 +116,7 @@ export class AsyncCpuAttributor {
    * just calls `fn`.
    */
   run<T>(meter: CallMeter, fn: () => T): T {
-    if (!this.enabled) return fn();
+    if (!this.hookOn) return fn();
     const resource = executionAsyncResource() as Tagged;
     const outer = resource[CTX];
     // Same trick as AsyncLocalStorage.run: tag the current resource for the
@@ -104,8 +126,10 @@ export class AsyncCpuAttributor {
     try {
       return fn();
     } finally {
+      // Deferred exit here too: the caller's synchronous remainder is charged to
+      // `meter` until the next callback of another context, which saves the two
+      // reads of leaving and re-entering when the call's continuation runs next.
       resource[CTX] = outer;
-      if (this.enabled) this.safeSwitch(outer);
     }
   }
 
@@ -114,7 +138,7 @@ export class AsyncCpuAttributor {
    * never charged to the call that happened to start them.
    */
   runOutside<T>(fn: () => T): T {
-    if (!this.enabled) return fn();
+    if (!this.hookOn) return fn();
     const resource = executionAsyncResource() as Tagged;
     const outer = resource[CTX];
     resource[CTX] = undefined;
@@ -130,6 +154,11 @@ export class AsyncCpuAttributor {
     if (meter.open) {
       if (this.charged === meter) this.safeSwitch(undefined);
       meter.open = false;
+      if (meter.tracked) {
+        meter.tracked = false;
+        this.openMeters = Math.max(0, this.openMeters - 1);
+        if (this.openMeters === 0) this.unhook();
+      }
     }
     return meter;
   }
@@ -185,10 +214,21 @@ export class AsyncCpuAttributor {
     this.lastHeap = heap;
   }
 
-  private shutdown(): void {
-    if (!this.enabled) return;
+  private unhook(): void {
+    if (!this.hookOn) return;
+    this.safeSwitch(undefined);
     this.hook.disable();
+    this.hookOn = false;
+    this.charged = undefined;
+  }
+
+  private shutdown(): void {
     this.enabled = false;
+    this.openMeters = 0;
+    if (this.hookOn) {
+      this.hook.disable();
+      this.hookOn = false;
+    }
     this.charged = undefined;
   }
 

@@ -1,5 +1,5 @@
 import { Session } from 'node:inspector/promises';
-import type { Verdict, VerdictObserver } from '../analysis/Verdict.js';
+import type { Verdict, VerdictObserver } from '../analysis/index.js';
 import { CaptureRateLimiter, type CaptureRefusal } from './CaptureRateLimiter.js';
 import { type HeapSite, heapSites, type SamplingHeapProfile } from './heapSites.js';
 import { ProfileDirectory, profileFileName } from './ProfileDirectory.js';
@@ -170,6 +170,7 @@ export class CpuProfileCapture implements VerdictObserver {
     // A capture an operator waits for keeps the process alive; an automatic one does not.
     const keepAlive = reason === 'on_demand';
     const session = new Session();
+    let result: ProfileCaptureResult;
     try {
       session.connect();
       await session.post('Profiler.enable');
@@ -211,7 +212,7 @@ export class CpuProfileCapture implements VerdictObserver {
           ),
         };
       }
-      const result: ProfileCaptureResult = {
+      result = {
         toolKey: request.toolKey,
         reason,
         startedAt,
@@ -223,16 +224,6 @@ export class CpuProfileCapture implements VerdictObserver {
         top: topFunctions(profile, this.opts.top),
         heap: heapOut,
       };
-      this.results.push(result);
-      if (this.results.length > 20) this.results.shift();
-      for (const listener of this.listeners) {
-        try {
-          listener(result);
-        } catch (error) {
-          reportOnce('capture-listener', 'toolscope profiling: a capture listener threw', error);
-        }
-      }
-      return result;
     } finally {
       await session.post('Profiler.disable').catch(() => {});
       await session.post('HeapProfiler.disable').catch(() => {});
@@ -245,6 +236,17 @@ export class CpuProfileCapture implements VerdictObserver {
       this.capturing = false;
       this.limiter.finish();
     }
+    // Listeners run after the capture is fully over, so they may start the next one.
+    this.results.push(result);
+    if (this.results.length > 20) this.results.shift();
+    for (const listener of this.listeners) {
+      try {
+        listener(result);
+      } catch (error) {
+        reportOnce('capture-listener', 'toolscope profiling: a capture listener threw', error);
+      }
+    }
+    return result;
   }
 
   /** Ends a running capture early (it still saves what it has) and refuses new ones. */

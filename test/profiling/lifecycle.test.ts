@@ -29,6 +29,7 @@ describe('AsyncCpuAttributor lifecycle', () => {
     at.release(b);
     at.release(b);
     expect(at.active).toBe(false);
+    expect(at.hooked).toBe(false);
   });
 
   it('leaves no hook behind: after release, run() only calls the function and charges nothing', async () => {
@@ -76,6 +77,7 @@ describe('AsyncCpuAttributor lifecycle', () => {
     const at = new AsyncCpuAttributor();
     at.retain(at);
     const meter = at.open();
+    const other = at.open(); // keeps the hook on while the leftover runs
     let leftover: Promise<void> | undefined;
     await at.run(meter, async () => {
       leftover = (async () => {
@@ -87,9 +89,28 @@ describe('AsyncCpuAttributor lifecycle', () => {
     at.finish(meter);
     const charged = meter.userMicros + meter.systemMicros;
     await leftover;
+    at.finish(other);
     at.release(at);
     expect(meter.userMicros + meter.systemMicros).toBe(charged);
     expect(meter.lateMicros).toBeGreaterThan(1900);
+    expect(other.userMicros + other.systemMicros).toBeLessThan(500);
+  });
+
+  it('installs the hook only while a call is metered', async () => {
+    const at = new AsyncCpuAttributor();
+    at.retain(at);
+    expect(at.hooked).toBe(false);
+    const a = at.open();
+    const b = at.open();
+    expect(at.hooked).toBe(true);
+    at.finish(a);
+    at.finish(a);
+    expect(at.hooked).toBe(true);
+    at.finish(b);
+    expect(at.hooked).toBe(false);
+    await meteredChain(at);
+    expect(at.hooked).toBe(false);
+    at.release(at);
   });
 });
 
