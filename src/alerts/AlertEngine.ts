@@ -1,0 +1,376 @@
+import type { Severity, Verdict } from '../analysis/index.js';
+import type { CallObservation } from '../pipeline/CallObservation.js';
+import type { ActiveAlert, AlertEvent, AlertStatus } from './AlertEvent.js';
+import type { BreakerState, BreakerStateEvent, UpstreamState, UpstreamStateEvent } from './AlertInputs.js';
+import type { AlertRule } from './AlertRule.js';
+import { CallWindow } from './CallWindow.js';
+
+/** Options of the `AlertEngine`. */
+export interface AlertEngineOptions {
+  /** Notified events kept for status and export. @default 200 */
+  readonly historySize?: number;
+  /** Calls kept per tool and per service for the window rules. @default 2048 */
+  readonly windowCapacity?: number;
+}
+
+interface Subject {
+  readonly key: string;
+  readonly service: string;
+  readonly tool: string | undefined;
+}
+
+/** What a rule measured for one subject at one evaluation. */
+interface Measurement {
+  readonly holds: boolean;
+  readonly since: number;
+  readonly value: number;
+  readonly summary: string;
+}
+
+interface RuleState {
+  readonly subject: Subject;
+  pendingSince: number | undefined;
+  active: boolean;
+  activeSince: number;
+  notified: boolean;
+  lastNotifiedAt: number;
+  suppressed: number;
+  sequence: number;
+  last: Measurement | undefined;
+}
+
+interface ToolVerdict {
+  readonly subject: Subject;
+  anomaly: boolean;
+  severity: Severity | undefined;
+  since: number;
+  time: number;
+  score: number;
+  reason: string;
+}
+
+const RANK: Record<Severity, number> = { warning: 1, critical: 2 };
+
+/**
+ * Alert rules over the call stream, verdicts and state events: pure, no timers.
+ * Feed it (`onObservation`, `onVerdict`, `onUpstreamState`, `onBreakerState`),
+ * call `evaluate(now)` regularly, hand the returned events to handlers.
+ *
+ * Per rule and subject: the condition must hold `forMs` before the alert is
+ * active; activation notifies unless the same rule and subject notified less
+ * than `cooldownMs` ago (then it is active but quiet, and counted as suppressed);
+ * when the condition stops holding, a notified alert resolves.
+ */
+export class AlertEngine {
+  private readonly rules: readonly AlertRule[];
+  private readonly states = new Map<string, RuleState>();
+  private readonly toolWindows = new Map<string, { subject: Subject; window: CallWindow }>();
+  private readonly serviceWindows = new Map<string, { subject: Subject; window: CallWindow }>();
+  private readonly verdicts = new Map<string, ToolVerdict>();
+  private readonly upstreams = new Map<string, { state: UpstreamState; since: number; reason?: string }>();
+  private readonly breakers = new Map<string, { subject: Subject; state: BreakerState; since: number }>();
+  private readonly recent: AlertEvent[] = [];
+  private readonly historySize: number;
+  private readonly capacity: number;
+  private readonly needsWindows: { tool: boolean; service: boolean };
+  private readonly scratch: Float64Array;
+  private readonly patterns = new Map<string, { service: RegExp; tool: RegExp | undefined }>();
+
+  constructor(rules: readonly AlertRule[], options: AlertEngineOptions = {}) {
+    const names = new Set<string>();
+    for (const r of rules) {
+      if (names.has(r.name)) throw new Error(`alert rule "${r.name}" is defined twice`);
+      names.add(r.name);
+    }
+    this.rules = rules;
+    for (const r of rules) {
+      this.patterns.set(r.name, {
+        service: glob(r.service),
+        tool: r.tool === undefined ? undefined : glob(r.tool),
+      });
+    }
+    this.historySize = Math.max(1, options.historySize ?? 200);
+    this.capacity = Math.max(16, options.windowCapacity ?? 2048);
+    this.scratch = new Float64Array(this.capacity);
+    const windowed = rules.filter((r) => r.condition === 'error_rate' || r.condition === 'latency_p95');
+    this.needsWindows = {
+      tool: windowed.some((r) => (r.groupBy ?? 'tool') === 'tool'),
+      service: windowed.some((r) => r.groupBy === 'service'),
+    };
+  }
+
+  /** Records a finished call for the window rules. Hot path: O(1). */
+  onObservation(obs: CallObservation): void {
+    if (this.needsWindows.tool)
+      this.windowOf(this.toolWindows, obs.ref.key, obs.ref.service, obs.ref.tool).push(obs);
+    if (this.needsWindows.service)
+      this.windowOf(this.serviceWindows, obs.ref.service, obs.ref.service).push(obs);
+  }
+
+  /** Records a verdict. Hot path: O(1). Returns true when the tool's anomaly state changed (worth an early `evaluate`). */
+  onVerdict(v: Verdict): boolean {
+    let tv = this.verdicts.get(v.ref.key);
+    if (tv === undefined) {
+      tv = {
+        subject: { key: v.ref.key, service: v.ref.service, tool: v.ref.tool },
+        anomaly: false,
+        severity: undefined,
+        since: v.time,
+        time: v.time,
+        score: 0,
+        reason: '',
+      };
+      this.verdicts.set(v.ref.key, tv);
+    }
+    const changed = tv.anomaly !== v.anomaly || tv.severity !== v.severity;
+    if (v.anomaly && !tv.anomaly) tv.since = v.time;
+    tv.anomaly = v.anomaly;
+    tv.severity = v.severity;
+    tv.time = v.time;
+    tv.score = v.score;
+    if (v.anomaly && changed) tv.reason = v.reasons[0] ?? '';
+    return changed;
+  }
+
+  onUpstreamState(e: UpstreamStateEvent): void {
+    const prev = this.upstreams.get(e.service);
+    if (prev?.state === e.state) return;
+    this.upstreams.set(e.service, { state: e.state, since: e.time, reason: e.reason });
+  }
+
+  onBreakerState(e: BreakerStateEvent): void {
+    const key = e.scope === 'tool' && e.tool !== undefined ? `${e.service}/${e.tool}` : e.service;
+    const prev = this.breakers.get(key);
+    if (prev?.state === e.state) return;
+    this.breakers.set(key, {
+      subject: { key, service: e.service, tool: e.tool },
+      state: e.state,
+      since: e.time,
+    });
+  }
+
+  /** Evaluates every rule at `now`; returns the notifications to send, oldest first. */
+  evaluate(now: number): AlertEvent[] {
+    const out: AlertEvent[] = [];
+    for (const rule of this.rules) {
+      const seen = new Set<string>();
+      for (const subject of this.subjects(rule)) {
+        const p = this.patterns.get(rule.name)!;
+        if (!p.service.test(subject.service)) continue;
+        if (p.tool !== undefined && !p.tool.test(subject.tool ?? '')) continue;
+        seen.add(subject.key);
+        this.step(rule, subject, this.measure(rule, subject, now), now, out);
+      }
+      for (const [key, state] of this.states) {
+        if (!key.startsWith(`${rule.name}|`) || seen.has(state.subject.key)) continue;
+        this.step(rule, state.subject, undefined, now, out);
+      }
+    }
+    for (const e of out) {
+      this.recent.push(e);
+      if (this.recent.length > this.historySize) this.recent.shift();
+    }
+    return out;
+  }
+
+  /** Alerts whose condition holds now. */
+  active(): ActiveAlert[] {
+    const out: ActiveAlert[] = [];
+    for (const rule of this.rules) {
+      for (const [key, s] of this.states) {
+        if (!s.active || !key.startsWith(`${rule.name}|`) || s.last === undefined) continue;
+        out.push({
+          id: `${rule.name}|${s.subject.key}|${s.sequence}`,
+          rule: rule.name,
+          condition: rule.condition,
+          level: rule.level,
+          subject: s.subject.key,
+          service: s.subject.service,
+          tool: s.subject.tool,
+          since: s.activeSince,
+          value: s.last.value,
+          threshold: rule.threshold,
+          summary: s.last.summary,
+          notified: s.notified,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Notified events, oldest first (bounded by `historySize`). */
+  history(): readonly AlertEvent[] {
+    return [...this.recent];
+  }
+
+  status(): AlertStatus {
+    return { active: this.active(), history: this.history() };
+  }
+
+  private step(
+    rule: AlertRule,
+    subject: Subject,
+    m: Measurement | undefined,
+    now: number,
+    out: AlertEvent[],
+  ): void {
+    const key = `${rule.name}|${subject.key}`;
+    let s = this.states.get(key);
+    if (m === undefined || !m.holds) {
+      if (s === undefined) return;
+      s.pendingSince = undefined;
+      if (s.active) {
+        s.active = false;
+        if (s.notified) out.push(this.event(rule, s, 'resolved', now, m ?? s.last!));
+        s.notified = false;
+      }
+      return;
+    }
+    if (s === undefined) {
+      s = {
+        subject,
+        pendingSince: undefined,
+        active: false,
+        activeSince: now,
+        notified: false,
+        lastNotifiedAt: Number.NEGATIVE_INFINITY,
+        suppressed: 0,
+        sequence: 0,
+        last: undefined,
+      };
+      this.states.set(key, s);
+    }
+    s.last = m;
+    s.pendingSince ??= Math.min(m.since, now);
+    let activated = false;
+    if (!s.active) {
+      if (now - s.pendingSince < rule.forMs) return;
+      s.active = true;
+      s.activeSince = s.pendingSince;
+      s.sequence++;
+      s.notified = false;
+      activated = true;
+    }
+    if (s.notified) return;
+    // Within the cooldown the alert is active but quiet; if it is still active when
+    // the cooldown ends, it notifies then (with the count of what it held back).
+    if (now - s.lastNotifiedAt < rule.cooldownMs) {
+      if (activated) s.suppressed++;
+      return;
+    }
+    s.notified = true;
+    s.lastNotifiedAt = now;
+    out.push(this.event(rule, s, 'firing', now, m));
+    s.suppressed = 0;
+  }
+
+  private event(
+    rule: AlertRule,
+    s: RuleState,
+    status: 'firing' | 'resolved',
+    now: number,
+    m: Measurement,
+  ): AlertEvent {
+    return {
+      id: `${rule.name}|${s.subject.key}|${s.sequence}`,
+      status,
+      rule: rule.name,
+      condition: rule.condition,
+      level: rule.level,
+      subject: s.subject.key,
+      service: s.subject.service,
+      tool: s.subject.tool,
+      time: now,
+      since: s.activeSince,
+      value: m.value,
+      threshold: rule.threshold,
+      summary: status === 'resolved' ? `resolved: ${s.last?.summary ?? m.summary}` : m.summary,
+      suppressed: s.suppressed,
+    };
+  }
+
+  private *subjects(rule: AlertRule): Iterable<Subject> {
+    switch (rule.condition) {
+      case 'error_rate':
+      case 'latency_p95':
+        for (const w of (rule.groupBy === 'service' ? this.serviceWindows : this.toolWindows).values())
+          yield w.subject;
+        return;
+      case 'anomaly':
+        for (const v of this.verdicts.values()) yield v.subject;
+        return;
+      case 'service_down':
+        for (const service of this.upstreams.keys()) yield { key: service, service, tool: undefined };
+        return;
+      case 'breaker_open':
+        for (const b of this.breakers.values()) yield b.subject;
+        return;
+    }
+  }
+
+  private measure(rule: AlertRule, subject: Subject, now: number): Measurement | undefined {
+    switch (rule.condition) {
+      case 'error_rate':
+      case 'latency_p95': {
+        const windows = rule.groupBy === 'service' ? this.serviceWindows : this.toolWindows;
+        const w = windows.get(subject.key);
+        if (w === undefined) return undefined;
+        const st = w.window.stats(now, rule.windowMs, this.scratch);
+        if (st.calls < rule.minCalls) return { holds: false, since: now, value: 0, summary: '' };
+        const secs = `${Math.round(rule.windowMs / 1000)} s`;
+        if (rule.condition === 'error_rate') {
+          const rate = st.errors / st.calls;
+          const summary = `${subject.key}: error rate ${pct(rate)} over ${secs} (${st.calls} calls) ≥ ${pct(rule.threshold)}`;
+          return { holds: rate >= rule.threshold, since: now, value: rate, summary };
+        }
+        const summary = `${subject.key}: p95 latency ${ms(st.p95Ms)} over ${secs} ≥ ${ms(rule.threshold)}`;
+        return { holds: st.p95Ms >= rule.threshold, since: now, value: st.p95Ms, summary };
+      }
+      case 'anomaly': {
+        const v = this.verdicts.get(subject.key);
+        if (v === undefined) return undefined;
+        const fresh = rule.windowMs <= 0 || now - v.time < rule.windowMs;
+        const severe = v.severity !== undefined && RANK[v.severity] >= RANK[rule.minSeverity ?? 'warning'];
+        const summary = `${subject.key} behaves anomalously (${v.severity ?? 'warning'})${v.reason ? `: ${v.reason}` : ''}`;
+        return { holds: v.anomaly && severe && fresh, since: v.since, value: v.score, summary };
+      }
+      case 'service_down': {
+        const u = this.upstreams.get(subject.key);
+        if (u === undefined) return undefined;
+        const down = (rule.states ?? ['failed', 'reconnecting']).includes(u.state);
+        const summary = `service ${subject.key} is ${u.state}${u.reason ? ` (${u.reason})` : ''}`;
+        return { holds: down, since: u.since, value: down ? 1 : 0, summary };
+      }
+      case 'breaker_open': {
+        const b = this.breakers.get(subject.key);
+        if (b === undefined) return undefined;
+        const summary = `circuit breaker for ${subject.key} is open`;
+        return { holds: b.state === 'open', since: b.since, value: b.state === 'open' ? 1 : 0, summary };
+      }
+    }
+  }
+
+  private windowOf(
+    map: Map<string, { subject: Subject; window: CallWindow }>,
+    key: string,
+    service: string,
+    tool?: string,
+  ): CallWindow {
+    let w = map.get(key);
+    if (w === undefined) {
+      w = { subject: { key, service, tool }, window: new CallWindow(this.capacity) };
+      map.set(key, w);
+    }
+    return w.window;
+  }
+}
+
+/** `*` matches any run of characters; no pattern matches everything. */
+function glob(pattern: string | undefined): RegExp {
+  if (pattern === undefined) return /^/;
+  const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${escaped.join('.*')}$`);
+}
+
+const pct = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)} %`;
+const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(0)} ms`);
