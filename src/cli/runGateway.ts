@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/index.js';
-import { Gateway, HttpFront } from '../gateway/index.js';
+import { HttpFront } from '../gateway/index.js';
+import { ToolscopeRuntime } from '../runtime/index.js';
 import { StdioServerTransport } from '../transport/index.js';
-import { VERSION } from '../version.js';
 import { Shutdown } from './shutdown.js';
 
 /** Options of `toolscope gateway`. */
@@ -19,23 +19,25 @@ export async function runGateway(options: GatewayCommandOptions): Promise<void> 
   const listen = config.toolscope.listen;
   if (options.host !== undefined) listen.host = options.host;
   if (options.port !== undefined) listen.port = options.port;
-  const gateway = new Gateway({ config, version: VERSION });
+  const runtime = new ToolscopeRuntime({ config, stdoutIsProtocol: !options.http });
+  const { gateway } = runtime;
   const shutdown = new Shutdown();
   process.once('exit', () => gateway.killNow());
   // Serve at once; tools/list waits for services still starting (smart wait).
   void gateway.start();
   if (options.http) {
-    const front = new HttpFront(gateway, { listen });
+    const front = new HttpFront(gateway, { listen, routes: runtime.httpRoutes() });
     const address = await front.listen();
     process.stderr.write(
       `toolscope gateway: ${gateway.upstreams.size} services; MCP at ${address.url}/mcp` +
-        `${Object.keys(config.toolscope.agents).length > 0 ? ` (agents: ${address.url}/agents/<id>/mcp)` : ''}\n`,
+        `${Object.keys(config.toolscope.agents).length > 0 ? ` (agents: ${address.url}/agents/<id>/mcp)` : ''}` +
+        `; metrics at ${address.url}/metrics\n`,
     );
     shutdown.add(() => front.close());
   } else {
     const session = await gateway.connect(new StdioServerTransport());
     void session.closed.then(() => shutdown.run());
   }
-  shutdown.add(() => gateway.stop());
+  shutdown.add(() => runtime.stop());
   await shutdown.done;
 }

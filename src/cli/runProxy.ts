@@ -1,8 +1,7 @@
 import { basename, extname } from 'node:path';
 import { loadConfig, parseConfig } from '../config/index.js';
-import { Gateway } from '../gateway/index.js';
+import { ToolscopeRuntime } from '../runtime/index.js';
 import { StdioServerTransport } from '../transport/index.js';
-import { VERSION } from '../version.js';
 import { Shutdown } from './shutdown.js';
 
 /** Options of `toolscope proxy`. */
@@ -59,11 +58,12 @@ export async function runProxy(options: ProxyCommandOptions): Promise<void> {
       },
     },
   };
-  const gateway = new Gateway({ config, mode: 'proxy', version: VERSION });
+  const runtime = new ToolscopeRuntime({ config, mode: 'proxy', stdoutIsProtocol: true });
+  const { gateway } = runtime;
   const shutdown = new Shutdown();
   process.once('exit', () => gateway.killNow());
   const session = await gateway.connect(new StdioServerTransport());
   void session.closed.then(() => shutdown.run());
-  shutdown.add(() => gateway.stop());
+  shutdown.add(() => runtime.stop());
   await shutdown.done;
 }

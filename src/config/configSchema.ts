@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resilienceConfigSchema } from '../resilience/index.js';
 import { type ServerConfig, serverConfigSchema } from './serverSchema.js';
 import {
   agentSchema,
@@ -24,6 +25,8 @@ export const toolscopeSectionSchema = z.strictObject({
   discovery: discoverySchema.prefault({}),
   health: healthSchema.prefault({}),
   telemetry: telemetrySchema.prefault({}),
+  /** Pools, queues, timeouts, retries, breakers and fallbacks: defaults, per service, per tool ("service/tool"). */
+  execution: resilienceConfigSchema.prefault({}),
   /** Where learned state (baselines, forests) is kept across restarts. @default "<config dir>/.toolscope" */
   stateDir: z.string().optional(),
 });

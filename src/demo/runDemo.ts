@@ -3,7 +3,8 @@ import { type Column, formatMs, formatTable } from '../cli/formatTable.js';
 import { ProgressBar } from '../cli/ProgressBar.js';
 import { type ListenConfig, parseConfig } from '../config/index.js';
 import { ToolStatsCollector, type ToolSummary } from '../dashboard/ToolStatsCollector.js';
-import { Gateway, HttpFront } from '../gateway/index.js';
+import { type Gateway, HttpFront, type HttpRoute } from '../gateway/index.js';
+import { ToolscopeRuntime } from '../runtime/index.js';
 import { VERSION } from '../version.js';
 import { runWorkload, type WorkloadProgress } from './DemoWorkload.js';
 import { DemoIncident, demoServices } from './demoServices.js';
@@ -41,15 +42,19 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const out = options.out ?? process.stdout;
   const durationMs = options.durationMs ?? 30_000;
   const incident = new DemoIncident();
-  const stats = new ToolStatsCollector();
   const config = parseConfig(
     { mcpServers: {}, toolscope: { listen: { port: options.port ?? 8765 } } },
     { env: {} },
   );
-  const gateway = new Gateway({ config, inProcess: demoServices(incident), version: VERSION });
-  gateway.observe.subscribe(stats);
+  const runtime = new ToolscopeRuntime({ config, inProcess: demoServices(incident) });
+  const { gateway, stats } = runtime;
   await gateway.start();
-  const front = await listenWithFallback(gateway, config.toolscope.listen, options.port === undefined);
+  const front = await listenWithFallback(
+    gateway,
+    config.toolscope.listen,
+    runtime.httpRoutes(),
+    options.port === undefined,
+  );
   const url = front.address.url;
   const toolCount = gateway.scopes.get('store')?.tools.size ?? 0;
   out.write(
@@ -94,18 +99,23 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     `\n${workload.sent} calls in ${(durationMs / 1000).toFixed(0)} s; ${workload.failed} answered with a JSON-RPC error.\n`,
   );
   await front.close();
-  await gateway.stop();
+  await runtime.stop();
   return { url, workload, tools, incident: window };
 }
 
 /** Listen on the configured port; when it is the default and taken, on any free port. */
-async function listenWithFallback(gateway: Gateway, listen: ListenConfig, fallback: boolean) {
+async function listenWithFallback(
+  gateway: Gateway,
+  listen: ListenConfig,
+  routes: HttpRoute[],
+  fallback: boolean,
+) {
   try {
-    const front = new HttpFront(gateway, { listen });
+    const front = new HttpFront(gateway, { listen, routes });
     return { address: await front.listen(), close: () => front.close() };
   } catch (error) {
     if (!fallback || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    const front = new HttpFront(gateway, { listen: { ...listen, port: 0 } });
+    const front = new HttpFront(gateway, { listen: { ...listen, port: 0 }, routes });
     return { address: await front.listen(), close: () => front.close() };
   }
 }

@@ -88,7 +88,8 @@ export class DownstreamSession implements ScopeMember {
   }
 
   notifyListChanged(kind: ListKind): void {
-    this.peer.notify(LIST_CHANGED[kind]);
+    // Nothing but pings may reach a client before it has initialized (MCP lifecycle).
+    if (this.clientParams !== undefined) this.peer.notify(LIST_CHANGED[kind]);
   }
 
   async #onRequest(

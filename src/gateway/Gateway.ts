@@ -129,6 +129,13 @@ export class Gateway implements SessionHost {
     return scope.tools.resolve(name).resolved;
   }
 
+  /** The tool with this `service/tool` key, if the gateway serves it (fallback lookups; not the hot path). */
+  resolveKey(key: string): ResolvedTool | undefined {
+    const scope = this.scopes.get(this.#defaultScopeId()) as Scope;
+    for (const entry of scope.tools.entries()) if (entry.resolved.ref.key === key) return entry.resolved;
+    return undefined;
+  }
+
   /** Connect every upstream concurrently (gateway mode). Resolves when all have settled once. */
   async start(): Promise<void> {
     if (this.mode === 'proxy') return;

@@ -34,6 +34,10 @@ export const ATTR_TS_ATTEMPT = 'toolscope.attempt' as const;
 export const ATTR_TS_QUEUE_WAIT = 'toolscope.queue.wait' as const;
 /** In-flight count of the pool at admission (span attribute). */
 export const ATTR_TS_IN_FLIGHT = 'toolscope.pool.in_flight' as const;
+/** toolscope's error class of a failed call (timeout, overloaded, circuit_open, …), next to semconv's `error.type`. */
+export const ATTR_TS_ERROR_TYPE = 'toolscope.error.type' as const;
+/** Attempts made for a call, when more than one (span attribute). */
+export const ATTR_TS_ATTEMPTS = 'toolscope.attempts' as const;
 
 // ── per-call span attributes from profiling ──
 export const ATTR_TS_CPU_USER_TIME = 'toolscope.cpu.user_time' as const;
@@ -49,6 +53,8 @@ export const ATTR_TS_ANOMALY = 'toolscope.anomaly' as const;
 export const ATTR_TS_ANOMALY_FEATURES = 'toolscope.anomaly.features' as const;
 
 // ── metrics ──
+/** Histogram (s): tool call duration through the pipeline (incl. queue wait and retries). Labels: service, tool, error.type (toolscope's classes), agent. */
+export const METRIC_TS_CALL_DURATION = 'toolscope.call.duration' as const;
 /** Gauge: current concurrency limit of a pool. Labels: pool, service. */
 export const METRIC_TS_POOL_LIMIT = 'toolscope.pool.limit' as const;
 /** Gauge: calls running in a pool. */

@@ -1,0 +1,1 @@
+export { type RuntimeOptions, ToolscopeRuntime } from './ToolscopeRuntime.js';

@@ -1,0 +1,281 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type Counter,
+  context,
+  diag,
+  type Meter,
+  metrics,
+  propagation,
+  type TextMapPropagator,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import {
+  defaultResource,
+  detectResources,
+  envDetector,
+  hostDetector,
+  processDetector,
+  type Resource,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
+import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { TelemetryConfig } from '../config/index.js';
+import type { ContentCapturePolicy } from './ContentCapture.js';
+import { McpInstruments, metricViews } from './instruments.js';
+import { MetricsServer } from './MetricsServer.js';
+import { withPrometheusNames } from './prometheusNames.js';
+import { ResilientSpanExporter } from './ResilientSpanExporter.js';
+import { diagLevelFrom, StderrDiagLogger } from './StderrDiagLogger.js';
+import { METRIC_TS_TELEMETRY_DROPPED } from './toolscopeNames.js';
+
+/** Instrumentation scope name of everything toolscope records. */
+export const INSTRUMENTATION_SCOPE = 'toolscope';
+
+export interface TelemetryOptions {
+  config: TelemetryConfig;
+  version: string;
+  /** Serve Prometheus `/metrics` on its own listener (host/port from env or config). @default config.prometheus.enabled */
+  servePrometheus?: boolean;
+  /** stdout carries MCP (stdio mode): refuse exporters that write to stdout. */
+  stdoutIsProtocol?: boolean;
+  env?: Record<string, string | undefined>;
+}
+
+/** Where traces go, decided from `OTEL_*` and the config. */
+export interface TraceExportPlan {
+  kind: 'none' | 'otlp' | 'console';
+  /** Full URL for OTLP (`…/v1/traces`), when known. */
+  url?: string;
+}
+
+/**
+ * Traces are exported when someone asked: `OTEL_TRACES_EXPORTER` set, or an
+ * OTLP endpoint configured (env or `toolscope.telemetry.otlpEndpoint`). Without
+ * either, spans are not recorded at all (trace context still passes through), so
+ * a laptop without a collector sees no connection errors.
+ */
+export function planTraceExport(
+  config: TelemetryConfig,
+  env: Record<string, string | undefined>,
+  stdoutIsProtocol: boolean,
+): TraceExportPlan {
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  const tracesEndpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT ?? config.otlpEndpoint;
+  const otlpUrl = tracesEndpoint ?? (endpoint ? `${endpoint.replace(/\/+$/, '')}/v1/traces` : undefined);
+  if (exporters.includes('none')) return { kind: 'none' };
+  if (exporters.includes('console')) {
+    if (stdoutIsProtocol) {
+      diag.warn(
+        'toolscope: OTEL_TRACES_EXPORTER=console ignored: stdout carries the MCP protocol in stdio mode',
+      );
+      return { kind: 'none' };
+    }
+    return { kind: 'console' };
+  }
+  for (const other of exporters.filter((item) => item !== 'otlp')) {
+    diag.warn(
+      `toolscope: OTEL_TRACES_EXPORTER="${other}" is not supported; use otlp (to Jaeger or a Collector), console or none`,
+    );
+  }
+  if (exporters.includes('otlp') || otlpUrl)
+    return { kind: 'otlp', url: otlpUrl ?? 'http://localhost:4318/v1/traces' };
+  return { kind: 'none' };
+}
+
+/**
+ * toolscope's OpenTelemetry setup: resource from `OTEL_SERVICE_NAME` /
+ * `OTEL_RESOURCE_ATTRIBUTES` (default `service.name=toolscope`), traces through
+ * `@opentelemetry/sdk-node` (sampler, span limits and propagators from `OTEL_*`)
+ * to OTLP/HTTP, and metrics through a MeterProvider whose views whitelist labels
+ * and cap cardinality, pulled by Prometheus and optionally pushed over OTLP.
+ * Diagnostics always go to stderr.
+ */
+export class Telemetry {
+  readonly tracer: Tracer;
+  readonly meter: Meter;
+  readonly instruments: McpInstruments;
+  readonly capture: ContentCapturePolicy;
+  readonly traceExport: TraceExportPlan;
+  readonly meterProvider: MeterProvider;
+  readonly resource: Resource;
+  readonly dropped: Counter;
+  readonly #prometheus: PrometheusExporter | undefined;
+  readonly #serializer = new PrometheusSerializer();
+  readonly #metricsServer: MetricsServer | undefined;
+  readonly #sdk: NodeSDK | undefined;
+  readonly #exporter: ResilientSpanExporter | undefined;
+  readonly #contextManager: AsyncLocalStorageContextManager;
+  #shutdown: Promise<void> | undefined;
+
+  private constructor(options: TelemetryOptions) {
+    const env = options.env ?? process.env;
+    const { config } = options;
+    // Context and propagation are needed even when nothing is exported: trace context must still
+    // flow from the agent, through the pipeline's async chain, into the upstream request.
+    this.#contextManager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(this.#contextManager);
+    propagation.setGlobalPropagator(propagatorFromEnv(env.OTEL_PROPAGATORS));
+    this.resource = defaultResource()
+      .merge(
+        resourceFromAttributes({
+          'service.name': config.serviceName ?? 'toolscope',
+          'service.version': options.version,
+        }),
+      )
+      .merge(detectResources({ detectors: [envDetector, processDetector, hostDetector] }));
+    const readers: MetricReader[] = [];
+    if (config.prometheus.enabled) {
+      this.#prometheus = new PrometheusExporter({ preventServerStart: true });
+      readers.push(this.#prometheus);
+    }
+    const metricExporters = (env.OTEL_METRICS_EXPORTER ?? '').split(',').map((item) => item.trim());
+    if (metricExporters.includes('otlp')) {
+      readers.push(
+        new PeriodicExportingMetricReader({
+          exporter: new OTLPMetricExporter(),
+          exportIntervalMillis: 15_000,
+        }),
+      );
+    }
+    this.meterProvider = new MeterProvider({ resource: this.resource, views: metricViews(2000), readers });
+    metrics.setGlobalMeterProvider(this.meterProvider);
+    this.meter = this.meterProvider.getMeter(INSTRUMENTATION_SCOPE, options.version);
+    this.dropped = this.meter.createCounter(METRIC_TS_TELEMETRY_DROPPED, {
+      unit: '{span}',
+      description: 'Telemetry items toolscope had to drop (export failed or timed out).',
+    });
+
+    this.traceExport = planTraceExport(config, env, options.stdoutIsProtocol ?? false);
+    let exporter: SpanExporter | undefined;
+    if (this.traceExport.kind === 'otlp') {
+      const timeoutMillis = Number(
+        env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? env.OTEL_EXPORTER_OTLP_TIMEOUT ?? 10_000,
+      );
+      this.#exporter = new ResilientSpanExporter(
+        new OTLPTraceExporter({ url: this.traceExport.url, timeoutMillis }),
+        {
+          timeoutMs: timeoutMillis + 1000,
+          dropped: this.dropped,
+          target: this.traceExport.url ?? 'OTLP',
+        },
+      );
+      exporter = this.#exporter;
+    } else if (this.traceExport.kind === 'console') {
+      exporter = new ConsoleSpanExporter();
+    }
+    if (exporter) {
+      // sdk-node reads the sampler, span limits and propagators from OTEL_*; metrics and logs are ours,
+      // so it is given none (its defaults would push OTLP to localhost and fight our MeterProvider).
+      this.#sdk = new NodeSDK({
+        resource: this.resource,
+        autoDetectResources: false,
+        contextManager: null as never,
+        textMapPropagator: null,
+        spanProcessors: [
+          new BatchSpanProcessor(exporter, { selfObsMeterProvider: this.meterProvider } as never),
+        ],
+        metricReaders: [],
+        logRecordProcessors: [],
+        instrumentations: [],
+      });
+      // NodeSDK installs a console diag logger when OTEL_LOG_LEVEL is set; stdout may carry MCP.
+      diag.setLogger(new StderrDiagLogger(), {
+        logLevel: diagLevelFrom(env.TOOLSCOPE_LOG_LEVEL ?? env.OTEL_LOG_LEVEL),
+        suppressOverrideMessage: true,
+      });
+      this.#sdk.start();
+    }
+    this.tracer = trace.getTracer(INSTRUMENTATION_SCOPE, options.version);
+    this.instruments = new McpInstruments(this.meter);
+    this.capture = {
+      arguments: config.captureArguments,
+      results: config.captureResults,
+      redactKeys: config.redactKeys,
+      maxChars: config.maxCapturedBytes,
+    };
+    if (this.#prometheus && (options.servePrometheus ?? true)) {
+      const host = env.OTEL_EXPORTER_PROMETHEUS_HOST ?? config.prometheus.host;
+      const port = Number(env.OTEL_EXPORTER_PROMETHEUS_PORT ?? config.prometheus.port);
+      this.#metricsServer = new MetricsServer(host, port, (req, res) => this.handleMetrics(req, res));
+    }
+  }
+
+  /** Set up telemetry and register the global providers. Call once, before creating gateways. */
+  static start(options: TelemetryOptions): Telemetry {
+    return new Telemetry(options);
+  }
+
+  /** The Prometheus listener's URL once it is listening (undefined when disabled or the port was taken). */
+  async metricsUrl(): Promise<string | undefined> {
+    return this.#metricsServer?.listening();
+  }
+
+  /** Serve Prometheus text format (mountable on any HTTP server, e.g. the gateway's `/metrics`). */
+  handleMetrics(_req: IncomingMessage, res: ServerResponse): void {
+    if (!this.#prometheus) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are disabled\n');
+      return;
+    }
+    this.#prometheus.collect().then(
+      ({ resourceMetrics, errors }) => {
+        if (errors.length > 0) diag.debug(`toolscope: ${errors.length} errors while collecting metrics`);
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+        res.end(this.#serializer.serialize(withPrometheusNames(resourceMetrics)));
+      },
+      (error: unknown) => {
+        res
+          .writeHead(500, { 'content-type': 'text/plain' })
+          .end(`# failed to collect metrics: ${String(error)}\n`);
+      },
+    );
+  }
+
+  /** Spans dropped because the trace backend failed (not counting queue overflow). */
+  get droppedSpans(): number {
+    return this.#exporter?.droppedSpans ?? 0;
+  }
+
+  /** Flush spans and metrics, then stop (bounded: a dead backend cannot hold shutdown). */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= (async () => {
+      const steps: Promise<unknown>[] = [this.meterProvider.shutdown().catch(() => {})];
+      if (this.#sdk) steps.push(this.#sdk.shutdown().catch(() => {}));
+      if (this.#metricsServer) steps.push(this.#metricsServer.close());
+      await Promise.race([Promise.all(steps), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      metrics.disable();
+      trace.disable();
+      propagation.disable();
+      context.disable();
+      this.#contextManager.disable();
+    })();
+    return this.#shutdown;
+  }
+}
+
+/** `OTEL_PROPAGATORS`: `tracecontext` and `baggage` (the default pair) or `none`. */
+function propagatorFromEnv(value: string | undefined): TextMapPropagator {
+  const names = (value ?? 'tracecontext,baggage')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+  const propagators: TextMapPropagator[] = [];
+  for (const name of names) {
+    if (name === 'tracecontext') propagators.push(new W3CTraceContextPropagator());
+    else if (name === 'baggage') propagators.push(new W3CBaggagePropagator());
+    else if (name !== 'none')
+      diag.warn(`toolscope: OTEL_PROPAGATORS "${name}" is not supported; using tracecontext and baggage`);
+  }
+  return new CompositePropagator({ propagators });
+}

@@ -1,0 +1,433 @@
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type Attributes,
+  context,
+  diag,
+  type Link,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import { type ContentCapturePolicy, captureJson, NO_CAPTURE } from './ContentCapture.js';
+import type { McpInstruments } from './instruments.js';
+import { extractContext, injectContext } from './metaPropagation.js';
+import * as sc from './semconv.js';
+import { ATTR_TS_SERVICE } from './toolscopeNames.js';
+
+/** Facts about the connection, for `network.*` and address attributes. */
+export interface NetworkInfo {
+  /** `pipe` (stdio), `tcp` (HTTP, WebSocket), `inproc` (same process). */
+  transport: 'pipe' | 'tcp' | 'inproc';
+  protocolName?: 'http' | 'websocket' | undefined;
+  protocolVersion?: string | undefined;
+  /** The peer's address: `server.*` on client transports, `client.*` on server transports. */
+  peerAddress?: string | undefined;
+  peerPort?: number | undefined;
+}
+
+export interface TracingTransportOptions {
+  tracer: Tracer;
+  instruments: McpInstruments;
+  network: NetworkInfo;
+  /** `client`: this transport connects to an MCP server; `server`: it serves an MCP client. */
+  role: 'client' | 'server';
+  /** `toolscope.service` of the upstream (gateway client transports). */
+  service?: string | undefined;
+  capture?: ContentCapturePolicy | undefined;
+  /** Spans kept for correlation at most (a peer that never answers cannot grow memory). @default 10000 */
+  maxPending?: number | undefined;
+}
+
+interface PendingSpan {
+  readonly span: Span;
+  readonly start: number;
+  readonly method: string;
+  readonly tool: string | undefined;
+  readonly prompt: string | undefined;
+}
+
+type Message = Record<string, unknown> & {
+  method?: string;
+  id?: string | number;
+  params?: Record<string, unknown>;
+};
+
+let reported = false;
+function reportOnce(error: unknown): void {
+  if (reported) return;
+  reported = true;
+  diag.error('toolscope: telemetry failed on an MCP message (reported once; messages still flow)', error);
+}
+
+const RESOURCE_METHODS = new Set([
+  'resources/read',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'notifications/resources/updated',
+]);
+
+/**
+ * Wraps any MCP `Transport` so every message becomes telemetry that follows the
+ * OpenTelemetry MCP semantic conventions: requests and notifications this side
+ * sends are CLIENT spans (their trace context injected into `params._meta`),
+ * those it receives are SERVER spans that continue the sender's trace (from
+ * `_meta`, else the HTTP headers) and link the transport's own span; a span ends
+ * when the response with its id passes, and its duration goes to
+ * `mcp.{client,server}.operation.duration`. Messages pass unchanged apart from
+ * `_meta`, and a telemetry failure never stops one.
+ */
+export class TracingTransport implements Transport {
+  readonly #inner: Transport;
+  readonly #options: TracingTransportOptions;
+  readonly #sent = new Map<string | number, PendingSpan>();
+  readonly #received = new Map<string | number, PendingSpan>();
+  readonly #maxPending: number;
+  readonly #capture: ContentCapturePolicy;
+  #protocolVersion: string | undefined;
+  #startedAt = 0;
+  #closed = false;
+
+  onmessage: Transport['onmessage'];
+  onclose: (() => void) | undefined;
+  onerror: ((error: Error) => void) | undefined;
+
+  constructor(inner: Transport, options: TracingTransportOptions) {
+    this.#inner = inner;
+    this.#options = options;
+    this.#maxPending = options.maxPending ?? 10_000;
+    this.#capture = options.capture ?? NO_CAPTURE;
+    inner.onmessage = (message, extra) => this.#receive(message as unknown as Message, extra);
+    inner.onclose = () => this.#onClose();
+    inner.onerror = (error) => this.onerror?.(error);
+  }
+
+  /** The wrapped transport. */
+  get inner(): Transport {
+    return this.#inner;
+  }
+
+  get sessionId(): string | undefined {
+    return this.#inner.sessionId;
+  }
+
+  setProtocolVersion(version: string): void {
+    this.#protocolVersion = version;
+    this.#inner.setProtocolVersion?.(version);
+  }
+
+  start(): Promise<void> {
+    this.#startedAt = performance.now();
+    return this.#inner.start();
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    const outgoing = message as unknown as Message;
+    let wire = outgoing;
+    let notificationSpan: Span | undefined;
+    try {
+      if (typeof outgoing.method === 'string') {
+        if (outgoing.id !== undefined) wire = this.#startClientRequest(outgoing);
+        else [wire, notificationSpan] = this.#startNotification(outgoing);
+      } else if (outgoing.id !== undefined) {
+        this.#finish(this.#received, outgoing, 'server');
+      }
+    } catch (error) {
+      reportOnce(error);
+      wire = outgoing;
+    }
+    const sent = this.#inner.send(wire as unknown as JSONRPCMessage, options);
+    if (notificationSpan) {
+      const span = notificationSpan;
+      const start = performance.now();
+      const method = outgoing.method as string;
+      sent.then(
+        () => this.#endNotification(span, start, method, 'client'),
+        () => this.#endNotification(span, start, method, 'client', 'send_failed'),
+      );
+    }
+    return sent;
+  }
+
+  // ── outgoing ──
+
+  #startClientRequest(message: Message): Message {
+    if (this.#sent.size >= this.#maxPending) return message;
+    const parent = context.active();
+    const pending = this.#startSpan(message, SpanKind.CLIENT, parent, undefined);
+    this.#sent.set(message.id as string | number, pending);
+    if (message.method === 'notifications/cancelled') return message;
+    return { ...message, params: injectContext(message.params, trace.setSpan(parent, pending.span)) };
+  }
+
+  #startNotification(message: Message): [Message, Span] {
+    const parent = context.active();
+    const { span } = this.#startSpan(message, SpanKind.CLIENT, parent, undefined);
+    if (message.method === 'notifications/cancelled')
+      this.#cancel(this.#sent, message.params?.requestId, 'client');
+    return [{ ...message, params: injectContext(message.params, trace.setSpan(parent, span)) }, span];
+  }
+
+  // ── incoming ──
+
+  #receive(message: Message, extra: unknown): void {
+    let span: Span | undefined;
+    let spanContext = context.active();
+    let notificationStart = 0;
+    try {
+      if (typeof message.method === 'string') {
+        const headers = (
+          extra as { requestInfo?: { headers?: Record<string, string | string[] | undefined> } } | undefined
+        )?.requestInfo?.headers;
+        const parent = extractContext(message.params?._meta, headers);
+        const ambient = trace.getSpan(spanContext);
+        const links: Link[] | undefined = ambient ? [{ context: ambient.spanContext() }] : undefined;
+        const pending = this.#startSpan(message, SpanKind.SERVER, parent, links);
+        span = pending.span;
+        spanContext = trace.setSpan(parent, span);
+        if (message.id !== undefined) {
+          if (this.#received.size < this.#maxPending) this.#received.set(message.id, pending);
+          span = undefined;
+        } else {
+          notificationStart = pending.start;
+          if (message.method === 'notifications/cancelled')
+            this.#cancel(this.#received, message.params?.requestId, 'server');
+        }
+      } else if (message.id !== undefined) {
+        this.#finish(this.#sent, message, 'client');
+      }
+    } catch (error) {
+      reportOnce(error);
+    }
+    const deliver = () => this.onmessage?.(message as unknown as JSONRPCMessage, extra as never);
+    if (span) {
+      try {
+        context.with(spanContext, deliver);
+      } finally {
+        this.#endNotification(span, notificationStart, message.method as string, 'server');
+      }
+    } else {
+      context.with(spanContext, deliver);
+    }
+  }
+
+  // ── spans ──
+
+  #startSpan(
+    message: Message,
+    kind: SpanKind,
+    parent: ReturnType<typeof context.active>,
+    links: Link[] | undefined,
+  ): PendingSpan {
+    const method = message.method as string;
+    const params = message.params;
+    const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
+    const prompt = method === 'prompts/get' && typeof params?.name === 'string' ? params.name : undefined;
+    const attributes: Attributes = { [sc.ATTR_MCP_METHOD_NAME]: method };
+    if (message.id !== undefined) attributes[sc.ATTR_JSONRPC_REQUEST_ID] = String(message.id);
+    if (tool !== undefined) {
+      attributes[sc.ATTR_GEN_AI_TOOL_NAME] = tool;
+      attributes[sc.ATTR_GEN_AI_OPERATION_NAME] = sc.GEN_AI_OPERATION_EXECUTE_TOOL;
+      if (this.#capture.arguments && params?.arguments !== undefined) {
+        attributes[sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = captureJson(params.arguments, this.#capture);
+      }
+    }
+    if (prompt !== undefined) attributes[sc.ATTR_GEN_AI_PROMPT_NAME] = prompt;
+    if (RESOURCE_METHODS.has(method) && typeof params?.uri === 'string')
+      attributes[sc.ATTR_MCP_RESOURCE_URI] = params.uri;
+    this.#addConnectionAttributes(attributes);
+    const target = tool ?? prompt;
+    const span = this.#options.tracer.startSpan(
+      target === undefined ? method : `${method} ${target}`,
+      { kind, attributes, links },
+      parent,
+    );
+    return { span, start: performance.now(), method, tool, prompt };
+  }
+
+  #addConnectionAttributes(attributes: Attributes): void {
+    const { network, role, service } = this.#options;
+    attributes[sc.ATTR_NETWORK_TRANSPORT] = network.transport;
+    if (network.protocolName) attributes[sc.ATTR_NETWORK_PROTOCOL_NAME] = network.protocolName;
+    if (network.protocolVersion) attributes[sc.ATTR_NETWORK_PROTOCOL_VERSION] = network.protocolVersion;
+    if (network.peerAddress) {
+      attributes[role === 'client' ? sc.ATTR_SERVER_ADDRESS : sc.ATTR_CLIENT_ADDRESS] = network.peerAddress;
+      if (network.peerPort !== undefined) {
+        attributes[role === 'client' ? sc.ATTR_SERVER_PORT : sc.ATTR_CLIENT_PORT] = network.peerPort;
+      }
+    }
+    const sessionId = this.#inner.sessionId;
+    if (sessionId) attributes[sc.ATTR_MCP_SESSION_ID] = sessionId;
+    if (this.#protocolVersion) attributes[sc.ATTR_MCP_PROTOCOL_VERSION] = this.#protocolVersion;
+    if (service) attributes[ATTR_TS_SERVICE] = service;
+  }
+
+  /** End the span of the request `response` answers; `side` is who measured it. */
+  #finish(pending: Map<string | number, PendingSpan>, response: Message, side: 'client' | 'server'): void {
+    const id = response.id as string | number;
+    const entry = pending.get(id);
+    if (!entry) return;
+    pending.delete(id);
+    const { span, method } = entry;
+    const error = response.error as { code?: number; message?: string } | undefined;
+    const result = response.result as Record<string, unknown> | undefined;
+    if (method === 'initialize' && typeof result?.protocolVersion === 'string')
+      this.#protocolVersion = result.protocolVersion;
+    let errorType: string | undefined;
+    let statusCode: string | undefined;
+    let description: string | undefined;
+    if (error) {
+      statusCode = String(error.code);
+      description = error.message;
+      // Server side, "the caller asked for something we cannot serve" is not an error (semconv).
+      if (side === 'client' || !sc.SERVER_NON_ERROR_CODES.has(error.code ?? 0)) errorType = statusCode;
+      span.setAttribute(sc.ATTR_RPC_RESPONSE_STATUS_CODE, statusCode);
+    } else if (result?.isError === true && method === 'tools/call') {
+      errorType = sc.ERROR_TYPE_TOOL_ERROR;
+      description = firstText(result);
+    }
+    if (entry.tool !== undefined && this.#capture.results && result !== undefined) {
+      span.setAttribute(
+        sc.ATTR_GEN_AI_TOOL_CALL_RESULT,
+        captureJson(result.content ?? result, this.#capture),
+      );
+    }
+    if (this.#protocolVersion) span.setAttribute(sc.ATTR_MCP_PROTOCOL_VERSION, this.#protocolVersion);
+    this.#end(entry, side, errorType, statusCode, description);
+  }
+
+  #cancel(pending: Map<string | number, PendingSpan>, requestId: unknown, side: 'client' | 'server'): void {
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+    const entry = pending.get(requestId);
+    if (!entry) return;
+    pending.delete(requestId);
+    this.#end(entry, side, 'cancelled', undefined, 'request cancelled');
+  }
+
+  #end(
+    entry: PendingSpan,
+    side: 'client' | 'server',
+    errorType: string | undefined,
+    statusCode: string | undefined,
+    description: string | undefined,
+  ): void {
+    const { span } = entry;
+    if (errorType !== undefined) {
+      span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: description });
+    }
+    span.end();
+    this.#record(
+      side,
+      entry.method,
+      entry.tool,
+      entry.prompt,
+      errorType,
+      statusCode,
+      (performance.now() - entry.start) / 1000,
+    );
+  }
+
+  #endNotification(
+    span: Span,
+    start: number,
+    method: string,
+    side: 'client' | 'server',
+    errorType?: string,
+  ): void {
+    try {
+      if (errorType) {
+        span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.end();
+      this.#record(
+        side,
+        method,
+        undefined,
+        undefined,
+        errorType,
+        undefined,
+        (performance.now() - start) / 1000,
+      );
+    } catch (error) {
+      reportOnce(error);
+    }
+  }
+
+  #record(
+    side: 'client' | 'server',
+    method: string,
+    tool: string | undefined,
+    prompt: string | undefined,
+    errorType: string | undefined,
+    statusCode: string | undefined,
+    seconds: number,
+  ): void {
+    const instruments = this.#options.instruments;
+    const version = this.#protocolVersion;
+    const key = `${side}\u0000${method}\u0000${tool ?? ''}\u0000${prompt ?? ''}\u0000${errorType ?? ''}\u0000${statusCode ?? ''}\u0000${version ?? ''}\u0000${this.#options.service ?? ''}\u0000${this.#options.network.transport}`;
+    const attributes = instruments.attributes(key, () => {
+      const built: Attributes = { [sc.ATTR_MCP_METHOD_NAME]: method };
+      if (tool !== undefined) {
+        built[sc.ATTR_GEN_AI_TOOL_NAME] = tool;
+        built[sc.ATTR_GEN_AI_OPERATION_NAME] = sc.GEN_AI_OPERATION_EXECUTE_TOOL;
+      }
+      if (prompt !== undefined) built[sc.ATTR_GEN_AI_PROMPT_NAME] = prompt;
+      if (errorType !== undefined) built[sc.ATTR_ERROR_TYPE] = errorType;
+      if (statusCode !== undefined) built[sc.ATTR_RPC_RESPONSE_STATUS_CODE] = statusCode;
+      if (version !== undefined) built[sc.ATTR_MCP_PROTOCOL_VERSION] = version;
+      this.#addConnectionAttributes(built);
+      delete built[sc.ATTR_MCP_SESSION_ID];
+      return built;
+    });
+    (side === 'client' ? instruments.clientOperation : instruments.serverOperation).record(
+      seconds,
+      attributes,
+    );
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      for (const entry of this.#sent.values())
+        this.#end(entry, 'client', 'connection_closed', undefined, 'connection closed');
+      for (const entry of this.#received.values())
+        this.#end(entry, 'server', 'connection_closed', undefined, 'connection closed');
+      this.#sent.clear();
+      this.#received.clear();
+      if (this.#startedAt > 0) {
+        const attributes: Attributes = {};
+        this.#addConnectionAttributes(attributes);
+        delete attributes[sc.ATTR_MCP_SESSION_ID];
+        const histogram =
+          this.#options.role === 'client'
+            ? this.#options.instruments.clientSession
+            : this.#options.instruments.serverSession;
+        histogram.record((performance.now() - this.#startedAt) / 1000, attributes);
+      }
+    } catch (error) {
+      reportOnce(error);
+    }
+    this.onclose?.();
+  }
+}
+
+function firstText(result: Record<string, unknown>): string | undefined {
+  const content = result.content;
+  if (!Array.isArray(content)) return undefined;
+  for (const item of content) {
+    if (item && typeof item === 'object' && (item as { type?: unknown }).type === 'text') {
+      const text = (item as { text?: unknown }).text;
+      if (typeof text === 'string') return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+    }
+  }
+  return undefined;
+}

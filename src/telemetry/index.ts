@@ -1,0 +1,29 @@
+export { type ContentCapturePolicy, captureJson, NO_CAPTURE } from './ContentCapture.js';
+export {
+  BYTES_BUCKETS,
+  McpInstruments,
+  METRIC_LABELS,
+  metricViews,
+  TOOLSCOPE_SECONDS_BUCKETS,
+} from './instruments.js';
+export { MetricsServer } from './MetricsServer.js';
+export { extractContext, injectContext } from './metaPropagation.js';
+export { ObservationMetrics } from './ObservationMetrics.js';
+export { prometheusUnitSuffix, withPrometheusNames, withUnitSuffix } from './prometheusNames.js';
+export { ResilientSpanExporter } from './ResilientSpanExporter.js';
+export {
+  type BreakerReading,
+  type PoolReading,
+  registerStateGauges,
+  type StateSources,
+  type UpstreamReading,
+} from './StateGauges.js';
+export { diagLevelFrom, StderrDiagLogger } from './StderrDiagLogger.js';
+export {
+  INSTRUMENTATION_SCOPE,
+  planTraceExport,
+  Telemetry,
+  type TelemetryOptions,
+  type TraceExportPlan,
+} from './Telemetry.js';
+export { type NetworkInfo, TracingTransport, type TracingTransportOptions } from './TracingTransport.js';

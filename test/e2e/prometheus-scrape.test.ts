@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, FIXTURE, httpClient, startHttpGateway, textOf, writeConfig } from './helpers.js';
+import { freePort, PrometheusServer, requirePrometheus } from './prometheusServer.js';
+
+// A real Prometheus (Debian's package, installed by .ci/run) scrapes the gateway's /metrics.
+describe('Prometheus scraping the gateway', () => {
+  let gateway: Awaited<ReturnType<typeof startHttpGateway>>;
+  let prometheus: PrometheusServer;
+
+  beforeAll(async () => {
+    requirePrometheus();
+    const config = await writeConfig({
+      mcpServers: { fixture: { command: process.execPath, args: [FIXTURE] } },
+    });
+    // The separate Prometheus listener gets a free port too, so parallel test files never collide.
+    gateway = await startHttpGateway(config, [], { OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()) });
+    const target = new URL(gateway.url).host;
+    prometheus = new PrometheusServer(
+      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: toolscope\n    static_configs:\n      - targets: ['${target}']\n`,
+    );
+    await prometheus.start();
+  });
+
+  afterAll(async () => {
+    await prometheus?.stop();
+    await gateway?.stop();
+  });
+
+  it('counts every tool call in mcp_server_operation_duration_seconds, by tool and outcome', async () => {
+    const { client, close } = await httpClient(`${gateway.url}/mcp`);
+    try {
+      for (let i = 0; i < 12; i++) {
+        expect(textOf(await client.callTool({ name: 'fixture_echo', arguments: { message: `m${i}` } }))).toBe(
+          `m${i}`,
+        );
+      }
+      for (let i = 0; i < 3; i++) await client.callTool({ name: 'fixture_fail', arguments: {} });
+    } finally {
+      await close();
+    }
+    await eventually(
+      async () => {
+        const echo = await prometheus.query(
+          'sum(mcp_server_operation_duration_seconds_count{mcp_method_name="tools/call",gen_ai_tool_name="fixture_echo"})',
+        );
+        expect(echo[0]?.value).toBe(12);
+        const failed = await prometheus.query(
+          'sum(mcp_server_operation_duration_seconds_count{gen_ai_tool_name="fixture_fail",error_type="tool_error"})',
+        );
+        expect(failed[0]?.value).toBe(3);
+      },
+      20_000,
+      500,
+    );
+    // toolscope's own per-tool view, with the service as a label, and no ids as labels anywhere.
+    const perTool = await prometheus.query(
+      'sum by (toolscope_service, gen_ai_tool_name) (toolscope_call_duration_seconds_count)',
+    );
+    expect(perTool).toContainEqual({
+      metric: { toolscope_service: 'fixture', gen_ai_tool_name: 'echo' },
+      value: 12,
+    });
+    const labels = await prometheus.query(
+      'count by (__name__) ({__name__=~"mcp_.*|toolscope_.*", jsonrpc_request_id!=""})',
+    );
+    expect(labels).toEqual([]);
+    const sessions = await prometheus.query('count({__name__=~"mcp_.*|toolscope_.*", mcp_session_id!=""})');
+    expect(sessions).toEqual([]);
+  });
+
+  it('exposes upstream health and pool state as gauges', async () => {
+    const up = await prometheus.query('toolscope_upstream_up{toolscope_service="fixture"}');
+    expect(up[0]?.value).toBe(1);
+    const limit = await prometheus.query('toolscope_pool_limit{toolscope_pool="fixture"}');
+    expect(limit[0]?.value).toBeGreaterThan(0);
+  });
+});

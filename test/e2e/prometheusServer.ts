@@ -1,0 +1,146 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Whether Debian's `prometheus` is installed (`.ci/run` installs it). */
+export function havePrometheus(): boolean {
+  try {
+    execFileSync('prometheus', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fail loudly (never skip) when Prometheus is missing: a skipped test must not pass as a passed one. */
+export function requirePrometheus(): void {
+  if (!havePrometheus()) {
+    throw new Error('prometheus is not installed: run `apt-get install -y prometheus` (.ci/run does this)');
+  }
+}
+
+/** One sample of an instant-query vector. */
+export interface PromSample {
+  metric: Record<string, string>;
+  value: number;
+}
+
+/**
+ * A real Prometheus server on loopback for tests: started with a given config
+ * (and optional rule files), queried over its HTTP API, removed afterwards.
+ */
+export class PrometheusServer {
+  readonly #configYaml: string;
+  readonly #files: Record<string, string>;
+  #child: ChildProcess | undefined;
+  #dir = '';
+  #url = '';
+  #log = '';
+
+  /** @param files extra files written next to the config (rule files), by name. */
+  constructor(configYaml: string, files: Record<string, string> = {}) {
+    this.#configYaml = configYaml;
+    this.#files = files;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  /** The directory holding the config and extra files (rule paths in the config are relative to it). */
+  get dir(): string {
+    return this.#dir;
+  }
+
+  async start(): Promise<string> {
+    this.#dir = await mkdtemp(join(tmpdir(), 'toolscope-prom-'));
+    await writeFile(join(this.#dir, 'prometheus.yml'), this.#configYaml);
+    for (const [name, content] of Object.entries(this.#files))
+      await writeFile(join(this.#dir, name), content);
+    const port = await freePort();
+    this.#url = `http://127.0.0.1:${port}`;
+    this.#child = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(this.#dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(this.#dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--web.enable-lifecycle',
+      ],
+      { cwd: this.#dir, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    this.#child.stderr?.on('data', (chunk: Buffer) => {
+      this.#log = (this.#log + chunk.toString()).slice(-20_000);
+    });
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (this.#child.exitCode !== null) throw new Error(`prometheus exited: ${this.#log}`);
+      try {
+        if ((await fetch(`${this.#url}/-/ready`)).ok) return this.#url;
+      } catch {
+        // not up yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`prometheus did not become ready: ${this.#log}`);
+  }
+
+  /** Run an instant query; returns the vector (or a scalar as one sample). */
+  async query(promql: string): Promise<PromSample[]> {
+    const response = await fetch(`${this.#url}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    const body = (await response.json()) as {
+      status: string;
+      error?: string;
+      data?: { resultType: string; result: unknown };
+    };
+    if (body.status !== 'success') throw new Error(`query failed: ${promql}: ${body.error}`);
+    const { resultType, result } = body.data as { resultType: string; result: unknown };
+    if (resultType === 'scalar') return [{ metric: {}, value: Number((result as [number, string])[1]) }];
+    return (result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((item) => ({
+      metric: item.metric,
+      value: Number(item.value[1]),
+    }));
+  }
+
+  /** Alerts as the rules engine sees them (`/api/v1/alerts`). */
+  async alerts(): Promise<Array<{ labels: Record<string, string>; state: string }>> {
+    const response = await fetch(`${this.#url}/api/v1/alerts`);
+    const body = (await response.json()) as {
+      data: { alerts: Array<{ labels: Record<string, string>; state: string }> };
+    };
+    return body.data.alerts;
+  }
+
+  /** Health of every scrape target. */
+  async targets(): Promise<Array<{ health: string; scrapeUrl: string; lastError: string }>> {
+    const response = await fetch(`${this.#url}/api/v1/targets`);
+    const body = (await response.json()) as {
+      data: { activeTargets: Array<{ health: string; scrapeUrl: string; lastError: string }> };
+    };
+    return body.data.activeTargets;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    if (this.#dir) await rm(this.#dir, { recursive: true, force: true });
+  }
+}
