@@ -6,6 +6,7 @@
 // error of the exact mode on a concurrent burner/waiter mix.
 //
 // Run: npm run build && node bench/profiling.bench.mjs   (about 30–60 s)
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AsyncCpuAttributor, ProfilingStage } from '../dist/profiling/index.js';
+import { AsyncCpuAttributor, ProfilingStage, UpstreamProcessSampler } from '../dist/profiling/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MODES = ['none', 'off', 'cheap', 'exact'];
@@ -77,7 +78,11 @@ async function measure(calls, unitFor) {
       if (b >= 0) samples[mode].push(us); // the first two rounds warm the JIT
     }
   }
-  return Object.fromEntries(MODES.map((m) => [m, median(samples[m])]));
+  // Paired per round: drift on a shared machine moves every mode of a round alike.
+  const added = Object.fromEntries(
+    MODES.map((m) => [m, median(samples[m].map((us, i) => us - samples.none[i]))]),
+  );
+  return { ...Object.fromEntries(MODES.map((m) => [m, median(samples[m])])), added };
 }
 
 /** An McpServer whose echo tool runs through whichever stage the current block set. */
@@ -166,6 +171,34 @@ async function accuracy(mode, rounds) {
   return { errPct: (charged / truth - 1) * 100, waiterUsPerCall: waiter / (8 * rounds) };
 }
 
+/** Cost of the /proc samples around an upstream call: a shell wrapper + node child, like `npx`. */
+async function upstreamCost() {
+  if (process.platform !== 'linux') return undefined;
+  const child = spawn('sh', ['-c', `"${process.execPath}" -e "setInterval(() => {}, 1000)"; true`], {
+    stdio: 'ignore',
+  });
+  await sleep(300);
+  const out = {};
+  for (const [label, minSampleIntervalMs] of [
+    ['fresh', 0],
+    ['burst', 10],
+  ]) {
+    const sampler = new UpstreamProcessSampler({ locate: () => child.pid, minSampleIntervalMs });
+    sampler.sample('svc');
+    const runs = [];
+    for (let b = 0; b < 7; b++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 500; i++) sampler.end(sampler.begin('svc'));
+      runs.push(((performance.now() - t0) * 1000) / 500);
+    }
+    out[label] = median(runs);
+    out.pids = sampler.stats()[0]?.pids.length ?? 0;
+    sampler.stop();
+  }
+  child.kill();
+  return out;
+}
+
 const started = performance.now();
 const chainRes = await measure(2000, chainUnit);
 const echo = await mcpEcho();
@@ -174,15 +207,16 @@ await echo.close();
 const tax = await hookTax(2000);
 const accExact = await accuracy('exact', 3);
 const accCheap = await accuracy('cheap', 3);
+const up = await upstreamCost();
 const seconds = (performance.now() - started) / 1000;
 
 const f = (x) => x.toFixed(1);
 const row = (name, r) =>
-  `| ${name} | ${f(r.none)} | ${f(r.off - r.none)} | ${f(r.cheap - r.none)} | ${f(r.exact - r.none)} (${(r.exact / r.none).toFixed(2)}×) |`;
+  `| ${name} | ${f(r.none)} | ${f(r.added.off)} | ${f(r.added.cheap)} | ${f(r.added.exact)} (${((r.none + r.added.exact) / r.none).toFixed(2)}×) |`;
 const md = `## Profiling modes: per-call cost (\`bench/profiling.bench.mjs\`)
 
 Node ${process.version}, ${process.platform}/${process.arch}, ${BLOCKS} interleaved blocks per mode, medians; µs per call.
-"added" is the mode minus no profiling stage at all.
+"added" is the median over rounds of the mode minus no profiling stage in the same round.
 
 | workload | no stage | off, added | cheap, added | exact, added |
 |---|---|---|---|---|
@@ -197,7 +231,11 @@ Attribution, 8 CPU burners (5 × 10 ms in async chunks) + 8 timer waiters in fli
 exact mode charges the burners ${accExact.errPct >= 0 ? '+' : ''}${accExact.errPct.toFixed(2)} % vs their measured CPU and each waiter ${f(accExact.waiterUsPerCall)} µs;
 cheap mode's process window charges the burners ${accCheap.errPct >= 0 ? '+' : ''}${accCheap.errPct.toFixed(0)} % and each waiter ${f(accCheap.waiterUsPerCall / 1000)} ms (labelled \`process_window\`, with \`inFlightDuringCall\`).
 
-Run time ${seconds.toFixed(0)} s.
+${
+  up === undefined
+    ? ''
+    : `Upstream calls (any mode but off): the /proc samples around a call of a ${up.pids}-process tree cost ${f(up.fresh)} µs when both ends read /proc (calls more than 10 ms apart) and ${f(up.burst)} µs per call in a back-to-back burst (samples younger than 10 ms are reused).\n\n`
+}Run time ${seconds.toFixed(0)} s.
 `;
 console.log(md);
 const out = join(here, 'results');

@@ -136,6 +136,7 @@ export class UpstreamProcessSampler {
       const key = roots.join(',');
       if (key !== state.rootsKey) {
         // A restart: new process, new counters.
+        this.dropPids(state.pids, []);
         Object.assign(state, {
           rootsKey: key,
           roots,
@@ -150,7 +151,9 @@ export class UpstreamProcessSampler {
       if (!force && state.last !== undefined && now - state.last.time < this.minSampleIntervalMs)
         return state.last;
       if (now - state.treeAt >= this.treeRefreshMs || state.pids.length === 0) {
-        state.pids = this.reader.tree(roots);
+        const pids = this.reader.tree(roots);
+        this.dropPids(state.pids, pids);
+        state.pids = pids;
         state.treeAt = now;
       }
       const stats: ProcStat[] = [];
@@ -175,6 +178,8 @@ export class UpstreamProcessSampler {
 
   /** Forgets a service (removed from config). */
   untrack(service: string): void {
+    const state = this.services.get(service);
+    if (state) this.dropPids(state.pids, []);
     this.services.delete(service);
   }
 
@@ -215,10 +220,18 @@ export class UpstreamProcessSampler {
     this.timer.unref();
   }
 
-  /** Stops periodic sampling (idempotent). */
+  /** Stops periodic sampling (idempotent) and releases the open /proc files. */
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    for (const state of this.services.values()) {
+      this.dropPids(state.pids, []);
+      state.pids = [];
+    }
+  }
+
+  private dropPids(before: readonly number[], after: readonly number[]): void {
+    for (const pid of before) if (!after.includes(pid)) this.reader.drop(pid);
   }
 
   private state(service: string): ServiceState {

@@ -85,9 +85,12 @@ describe('CPU profile capture', () => {
     const retain = heap.sites.find((s) => s.functionName === 'retainingSite')!;
     const churn = heap.sites.find((s) => s.functionName === 'churningSite')!;
     expect(churn.allocatedBytesPerSec).toBeGreaterThan(retain.allocatedBytesPerSec);
-    expect(churn.freedShare).toBeGreaterThan(0.9);
-    expect(retain.freedShare).toBeLessThan(0.5);
-    expect(retain.retainedBytesPerSec).toBeGreaterThan(0);
+    // Churn keeps nothing; the retaining site keeps much of what it allocates. The two
+    // phases run at different moments, so under load the rates drift: loose bound.
+    expect(churn.retainedBytesPerSec).toBeLessThan(0.05 * churn.allocatedBytesPerSec);
+    expect(churn.freedShare).toBeGreaterThan(0.95);
+    expect(retain.retainedBytesPerSec).toBeGreaterThan(0.25 * retain.allocatedBytesPerSec);
+    expect(retain.freedShare).toBeLessThan(churn.freedShare - 0.2);
   });
 
   it('refuses a second capture while one runs, and rate-limits automatic captures of a flapping tool', async () => {

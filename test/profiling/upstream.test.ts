@@ -94,6 +94,19 @@ describe.runIf(linux)('upstream process sampling with a fixture server that burn
     expect(after).toBeGreaterThan(before);
   });
 
+  it('keeps reading a live process through its open stat file and reports a dead one as gone', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const reader = new LinuxProcReader();
+    expect(reader.stat(child.pid!)?.pid).toBe(child.pid);
+    expect(reader.stat(child.pid!)?.ppid).toBe(process.pid);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited; // reaped: the pid is gone
+    expect(reader.stat(child.pid!)).toBeUndefined();
+  });
+
   it('reports nothing for a service without a local process', () => {
     const remote = new UpstreamProcessSampler({ locate: () => undefined });
     const mark = remote.begin('remote');
