@@ -63,7 +63,7 @@ export interface AnalyzerOptions {
     readonly trees?: number;
     /** ψ. @default 256 */
     readonly sampleSize?: number;
-    /** Trees walked per call, rotating through the forest (the per-call cost bound). @default 16 */
+    /** Trees walked per call, rotating through the forest (the per-call cost bound). @default 8 */
     readonly treesPerCall?: number;
     /** Retrain interval per tool, ms. @default 60000 */
     readonly retrainMs?: number;
@@ -140,7 +140,7 @@ export function resolveAnalyzerOptions(
     forestEnabled: o.forest?.enabled ?? true,
     forestTrees: int(o.forest?.trees, 100, 1),
     forestSampleSize: int(o.forest?.sampleSize, 256, 2),
-    forestTreesPerCall: int(o.forest?.treesPerCall, 16, 1),
+    forestTreesPerCall: int(o.forest?.treesPerCall, 8, 1),
     forestRetrainMs: Math.max(0, o.forest?.retrainMs ?? 60_000),
     forestMinSamples: Math.min(int(o.forest?.minSamples, 256, 16), windowSize),
     maxTools: int(o.maxTools, 1000, 1),

@@ -15,7 +15,7 @@ export interface ServiceTimers {
 export interface AnalyzerServiceOptions {
   /** How often due maintenance (baseline refresh, forest retraining) starts, ms. @default 1000 */
   readonly maintainIntervalMs?: number;
-  /** Longest stretch of maintenance work per event-loop turn, ms. @default 4 */
+  /** Longest stretch of maintenance work per event-loop turn, ms (a step is ≤ ~1 ms). @default 2 */
   readonly sliceMs?: number;
   /** Where snapshots go; none keeps everything in memory. */
   readonly store?: StateStore;
@@ -67,7 +67,7 @@ export class AnalyzerService implements CallObserver {
     private readonly options: AnalyzerServiceOptions = {},
   ) {
     this.timers = options.timers ?? nodeTimers;
-    this.sliceMs = Math.max(0.1, options.sliceMs ?? 4);
+    this.sliceMs = Math.max(0.1, options.sliceMs ?? 2);
   }
 
   /** Loads the saved snapshot (if any) and starts the timers. Resolves to whether a snapshot was restored. */

@@ -57,16 +57,17 @@ export class IsolationForestBuilder {
   readonly trees: number;
   readonly sampleSize: number;
   readonly heightLimit: number;
-  private readonly data: Float64Array;
+  /** The builder's own copy of the rows (row-major), safe to read while it grows. */
+  readonly data: Float64Array;
   private readonly rows: number;
   private readonly dims: number;
   private readonly random: RandomSource;
   private readonly order: Int32Array;
   private readonly attrs: Int32Array;
   private readonly stack: Int32Array;
-  private readonly feature: Int8Array;
-  private readonly value: Float64Array;
-  private readonly left: Int32Array;
+  private feature: Int8Array;
+  private value: Float64Array;
+  private left: Int32Array;
   private readonly roots: Int32Array;
   private nodes = 0;
   private built = 0;
@@ -85,7 +86,10 @@ export class IsolationForestBuilder {
     this.trees = Math.max(1, Math.floor(options.trees ?? 100));
     this.sampleSize = Math.max(1, Math.min(rows, Math.floor(options.sampleSize ?? 256)));
     this.heightLimit = Math.ceil(Math.log2(Math.max(2, this.sampleSize)));
-    this.data = Float64Array.from({ length: rows * dims }, (_, i) => data[i] as number);
+    this.data =
+      data instanceof Float64Array
+        ? data.slice(0, rows * dims)
+        : Float64Array.from({ length: rows * dims }, (_, i) => data[i] as number);
     this.rows = rows;
     this.dims = dims;
     this.random = random;
@@ -93,7 +97,8 @@ export class IsolationForestBuilder {
     this.attrs = Int32Array.from({ length: dims }, (_, i) => i);
     // Depth-first growth keeps at most heightLimit + 1 pending nodes per level.
     this.stack = new Int32Array(4 * 2 * (this.heightLimit + 2));
-    const capacity = this.trees * (2 * this.sampleSize - 1);
+    // Trees rarely come near their 2ψ − 1 node bound; start at ψ a tree and grow.
+    const capacity = this.trees * this.sampleSize + 2;
     this.feature = new Int8Array(capacity);
     this.value = new Float64Array(capacity);
     this.left = new Int32Array(capacity);
@@ -131,6 +136,8 @@ export class IsolationForestBuilder {
   }
 
   private growTree(): number {
+    // Room for a whole tree up front, so the arrays cannot move while it grows.
+    this.reserve(this.nodes + 2 * this.sampleSize);
     const { order, data, dims, random, stack, feature, value, left } = this;
     const psi = this.sampleSize;
     // Partial Fisher–Yates: order[0..psi) becomes a uniform subsample without replacement.
@@ -181,6 +188,20 @@ export class IsolationForestBuilder {
       stack[top++] = depth + 1;
     }
     return root;
+  }
+
+  private reserve(needed: number): void {
+    if (needed <= this.feature.length) return;
+    const size = Math.max(needed, Math.ceil(this.feature.length * 1.5));
+    const feature = new Int8Array(size);
+    feature.set(this.feature);
+    const value = new Float64Array(size);
+    value.set(this.value);
+    const left = new Int32Array(size);
+    left.set(this.left);
+    this.feature = feature;
+    this.value = value;
+    this.left = left;
   }
 
   /**

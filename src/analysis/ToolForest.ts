@@ -95,12 +95,12 @@ export class ToolForest {
     now: number,
     stillValid: () => boolean,
   ): Generator<void, boolean> {
-    // Own copy: the caller's buffer is shared and may be reused while this pauses.
-    data = data.slice(0, rows * D);
     const builder = new IsolationForestBuilder(data, rows, D, random, {
       trees: this.options.trees,
       sampleSize: this.options.sampleSize,
     });
+    // The builder's copy: the caller's buffer is shared and may be reused while this pauses.
+    data = builder.data;
     while (builder.step(TREES_PER_STEP)) yield;
     const forest = builder.build();
     yield;

@@ -57,7 +57,7 @@ export const analysisConfigSchema = z.strictObject({
       trees: z.number().int().min(1).max(1000).optional(),
       /** ψ. @default 256 */
       sampleSize: z.number().int().min(2).max(4096).optional(),
-      /** Trees walked per call. @default 16 */
+      /** Trees walked per call. @default 8 */
       treesPerCall: z.number().int().min(1).optional(),
       /** Retrain interval, ms. @default 60000 */
       retrainMs: z.number().int().min(1000).optional(),
