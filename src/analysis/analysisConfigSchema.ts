@@ -30,6 +30,8 @@ export const analysisConfigSchema = z.strictObject({
   enterThreshold: z.number().positive().optional(),
   /** Evidence below which it closes. @default 2.5 */
   exitThreshold: z.number().positive().optional(),
+  /** Recent calls whose median measures a change (smaller reacts faster on slow tools). @default 32 */
+  effectWindow: z.number().int().min(4).max(256).optional(),
   /** Smallest error-rate increase that counts. @default 0.1 */
   minErrorRateIncrease: z.number().min(0).max(1).optional(),
   /** Per-feature materiality, e.g. `{ "latency": { "ratio": 1.5 } }`. */
