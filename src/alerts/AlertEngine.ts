@@ -2,6 +2,7 @@ import type { Severity, Verdict } from '../analysis/index.js';
 import type { CallObservation } from '../pipeline/CallObservation.js';
 import type { ActiveAlert, AlertEvent, AlertStatus } from './AlertEvent.js';
 import type { BreakerState, BreakerStateEvent, UpstreamState, UpstreamStateEvent } from './AlertInputs.js';
+import { AlertLifecycle, type AlertSubject, type Measurement } from './AlertLifecycle.js';
 import type { AlertRule } from './AlertRule.js';
 import { CallWindow } from './CallWindow.js';
 
@@ -13,34 +14,8 @@ export interface AlertEngineOptions {
   readonly windowCapacity?: number;
 }
 
-interface Subject {
-  readonly key: string;
-  readonly service: string;
-  readonly tool: string | undefined;
-}
-
-/** What a rule measured for one subject at one evaluation. */
-interface Measurement {
-  readonly holds: boolean;
-  readonly since: number;
-  readonly value: number;
-  readonly summary: string;
-}
-
-interface RuleState {
-  readonly subject: Subject;
-  pendingSince: number | undefined;
-  active: boolean;
-  activeSince: number;
-  notified: boolean;
-  lastNotifiedAt: number;
-  suppressed: number;
-  sequence: number;
-  last: Measurement | undefined;
-}
-
 interface ToolVerdict {
-  readonly subject: Subject;
+  readonly subject: AlertSubject;
   anomaly: boolean;
   severity: Severity | undefined;
   since: number;
@@ -63,12 +38,15 @@ const RANK: Record<Severity, number> = { warning: 1, critical: 2 };
  */
 export class AlertEngine {
   private readonly rules: readonly AlertRule[];
-  private readonly states = new Map<string, RuleState>();
-  private readonly toolWindows = new Map<string, { subject: Subject; window: CallWindow }>();
-  private readonly serviceWindows = new Map<string, { subject: Subject; window: CallWindow }>();
+  private readonly states = new Map<string, AlertLifecycle>();
+  private readonly toolWindows = new Map<string, { subject: AlertSubject; window: CallWindow }>();
+  private readonly serviceWindows = new Map<string, { subject: AlertSubject; window: CallWindow }>();
   private readonly verdicts = new Map<string, ToolVerdict>();
   private readonly upstreams = new Map<string, { state: UpstreamState; since: number; reason?: string }>();
-  private readonly breakers = new Map<string, { subject: Subject; state: BreakerState; since: number }>();
+  private readonly breakers = new Map<
+    string,
+    { subject: AlertSubject; state: BreakerState; since: number }
+  >();
   private readonly recent: AlertEvent[] = [];
   private readonly historySize: number;
   private readonly capacity: number;
@@ -175,27 +153,7 @@ export class AlertEngine {
 
   /** Alerts whose condition holds now. */
   active(): ActiveAlert[] {
-    const out: ActiveAlert[] = [];
-    for (const rule of this.rules) {
-      for (const [key, s] of this.states) {
-        if (!s.active || !key.startsWith(`${rule.name}|`) || s.last === undefined) continue;
-        out.push({
-          id: `${rule.name}|${s.subject.key}|${s.sequence}`,
-          rule: rule.name,
-          condition: rule.condition,
-          level: rule.level,
-          subject: s.subject.key,
-          service: s.subject.service,
-          tool: s.subject.tool,
-          since: s.activeSince,
-          value: s.last.value,
-          threshold: rule.threshold,
-          summary: s.last.summary,
-          notified: s.notified,
-        });
-      }
-    }
-    return out;
+    return [...this.states.values()].filter((s) => s.active && s.last !== undefined).map((s) => s.toActive());
   }
 
   /** Notified events, oldest first (bounded by `historySize`). */
@@ -209,87 +167,24 @@ export class AlertEngine {
 
   private step(
     rule: AlertRule,
-    subject: Subject,
+    subject: AlertSubject,
     m: Measurement | undefined,
     now: number,
     out: AlertEvent[],
-  ): void {
+  ) {
     const key = `${rule.name}|${subject.key}`;
-    let s = this.states.get(key);
-    if (m === undefined || !m.holds) {
-      if (s === undefined) return;
-      s.pendingSince = undefined;
-      if (s.active) {
-        s.active = false;
-        if (s.notified) out.push(this.event(rule, s, 'resolved', now, m ?? s.last!));
-        s.notified = false;
-      }
-      return;
+    let lifecycle = this.states.get(key);
+    if (lifecycle === undefined) {
+      // Nothing to track until the condition first holds.
+      if (m === undefined || !m.holds) return;
+      lifecycle = new AlertLifecycle(rule, subject);
+      this.states.set(key, lifecycle);
     }
-    if (s === undefined) {
-      s = {
-        subject,
-        pendingSince: undefined,
-        active: false,
-        activeSince: now,
-        notified: false,
-        lastNotifiedAt: Number.NEGATIVE_INFINITY,
-        suppressed: 0,
-        sequence: 0,
-        last: undefined,
-      };
-      this.states.set(key, s);
-    }
-    s.last = m;
-    s.pendingSince ??= Math.min(m.since, now);
-    let activated = false;
-    if (!s.active) {
-      if (now - s.pendingSince < rule.forMs) return;
-      s.active = true;
-      s.activeSince = s.pendingSince;
-      s.sequence++;
-      s.notified = false;
-      activated = true;
-    }
-    if (s.notified) return;
-    // Within the cooldown the alert is active but quiet; if it is still active when
-    // the cooldown ends, it notifies then (with the count of what it held back).
-    if (now - s.lastNotifiedAt < rule.cooldownMs) {
-      if (activated) s.suppressed++;
-      return;
-    }
-    s.notified = true;
-    s.lastNotifiedAt = now;
-    out.push(this.event(rule, s, 'firing', now, m));
-    s.suppressed = 0;
+    const event = lifecycle.update(m, now);
+    if (event !== undefined) out.push(event);
   }
 
-  private event(
-    rule: AlertRule,
-    s: RuleState,
-    status: 'firing' | 'resolved',
-    now: number,
-    m: Measurement,
-  ): AlertEvent {
-    return {
-      id: `${rule.name}|${s.subject.key}|${s.sequence}`,
-      status,
-      rule: rule.name,
-      condition: rule.condition,
-      level: rule.level,
-      subject: s.subject.key,
-      service: s.subject.service,
-      tool: s.subject.tool,
-      time: now,
-      since: s.activeSince,
-      value: m.value,
-      threshold: rule.threshold,
-      summary: status === 'resolved' ? `resolved: ${s.last?.summary ?? m.summary}` : m.summary,
-      suppressed: s.suppressed,
-    };
-  }
-
-  private *subjects(rule: AlertRule): Iterable<Subject> {
+  private *subjects(rule: AlertRule): Iterable<AlertSubject> {
     switch (rule.condition) {
       case 'error_rate':
       case 'latency_p95':
@@ -308,7 +203,7 @@ export class AlertEngine {
     }
   }
 
-  private measure(rule: AlertRule, subject: Subject, now: number): Measurement | undefined {
+  private measure(rule: AlertRule, subject: AlertSubject, now: number): Measurement | undefined {
     switch (rule.condition) {
       case 'error_rate':
       case 'latency_p95': {
@@ -351,7 +246,7 @@ export class AlertEngine {
   }
 
   private windowOf(
-    map: Map<string, { subject: Subject; window: CallWindow }>,
+    map: Map<string, { subject: AlertSubject; window: CallWindow }>,
     key: string,
     service: string,
     tool?: string,

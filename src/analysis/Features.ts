@@ -47,6 +47,27 @@ export interface Materiality {
   readonly absolute: number;
 }
 
+/**
+ * True when `recent` differs from `typical` (natural units) enough to matter in
+ * `direction`: by `max(spec.ratio, noiseRatio)` and by `spec.absolute`. Inside an
+ * episode (`relaxed`) both bars are halved: hysteresis against flapping.
+ */
+export function materialChange(
+  recent: number,
+  typical: number,
+  spec: Materiality,
+  direction: Direction,
+  noiseRatio: number,
+  relaxed: boolean,
+): boolean {
+  const base = Math.max(spec.ratio, noiseRatio);
+  const ratio = relaxed ? 1 + (base - 1) / 2 : base;
+  const absolute = relaxed ? spec.absolute / 2 : spec.absolute;
+  const up = recent - typical >= absolute && (typical <= 0 || recent >= typical * ratio);
+  const down = typical - recent >= absolute && (recent <= 0 || typical >= recent * ratio);
+  return direction === 1 ? up : direction === -1 ? down : up || down;
+}
+
 /** Static facts about one feature. */
 export interface FeatureSpec {
   readonly name: FeatureName;

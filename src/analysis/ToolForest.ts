@@ -1,5 +1,6 @@
 import { FEATURE_COUNT } from './Features.js';
-import { IsolationForest, IsolationForestBuilder, type IsolationForestData } from './IsolationForest.js';
+import { IsolationForest, type IsolationForestData } from './IsolationForest.js';
+import { IsolationForestBuilder } from './IsolationForestBuilder.js';
 import type { RandomSource } from './Random.js';
 
 /** JSON form of a tool's forest and its score statistics. */

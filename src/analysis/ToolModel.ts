@@ -1,7 +1,8 @@
 import type { CallObservation, ToolRef } from '../pipeline/CallObservation.js';
 import type { ResolvedAnalyzerOptions } from './AnalyzerOptions.js';
-import { errorThresholds } from './errorThresholds.js';
+import { ErrorWindow } from './ErrorWindow.js';
 import { type Explanation, explainAnomaly } from './explainAnomaly.js';
+import { FeatureEvidence } from './FeatureEvidence.js';
 import {
   CallKind,
   F_ERROR,
@@ -9,6 +10,7 @@ import {
   FEATURE_SPECS,
   FEATURES,
   type Materiality,
+  materialChange,
   naturalValue,
   rawFeature,
 } from './Features.js';
@@ -55,20 +57,11 @@ export class ToolModel {
   /** Bumped by re-basing: training started before it is discarded. */
   generation = 0;
   lastVerdict: Verdict | undefined;
-  errorEnter = Number.POSITIVE_INFINITY;
-  errorExit = Number.POSITIVE_INFINITY;
 
-  private readonly fastEwma = new Float64Array(D);
-  private readonly slowEwma = new Float64Array(D);
-  private readonly z = new Float64Array(D);
+  private readonly evidence: FeatureEvidence;
   private readonly strength = new Float64Array(D);
   private readonly recentNatural = new Float64Array(D);
-  private readonly errors: Uint8Array;
-  private errorHead = 0;
-  private errorFill = 0;
-  private errorCount = 0;
-  private readonly fastNorm: number;
-  private readonly slowNorm: number;
+  private readonly errors: ErrorWindow;
   private readonly materiality: Materiality[];
   private explained: Explanation | undefined;
   private explainedMask = 0;
@@ -86,9 +79,8 @@ export class ToolModel {
       fastAlpha: o.fastAlpha,
       slowAlpha: o.slowAlpha,
     });
-    this.errors = new Uint8Array(o.errorWindow);
-    this.fastNorm = Math.sqrt(o.fastAlpha / (2 - o.fastAlpha));
-    this.slowNorm = Math.sqrt(o.slowAlpha / (2 - o.slowAlpha));
+    this.errors = new ErrorWindow(o.errorWindow);
+    this.evidence = new FeatureEvidence(o.fastAlpha, o.slowAlpha, o.clipZ);
     this.materiality = FEATURE_SPECS.map((s) => ({ ...s.materiality, ...o.materiality[s.name] }));
   }
 
@@ -99,27 +91,13 @@ export class ToolModel {
     this.lastSeen = time;
     if (kind === CallKind.Ignored) return this.repeat(time);
     const b = this.baseline;
-    this.pushError(x[F_ERROR]!);
+    this.errors.push(x[F_ERROR]!);
     if (!b.ready) {
       b.push(x, true);
-      return this.remember(
-        verdict(this.ref, time, 0, undefined, false, undefined, EMPTY, EMPTY, EMPTY, true),
-      );
+      return this.remember(quiet(this.ref, time, 0, undefined, true));
     }
-    const { o, fastEwma, slowEwma, z, strength } = this;
-    for (let j = 0; j < D; j++) {
-      const v = x[j]!;
-      const loc = b.loc[j]!;
-      if (j === F_ERROR || Number.isNaN(v) || Number.isNaN(loc)) {
-        z[j] = Number.NaN;
-        continue;
-      }
-      const zj = (v - loc) / b.scale[j]!;
-      const c = zj > o.clipZ ? o.clipZ : Math.max(zj, -o.clipZ);
-      z[j] = zj;
-      fastEwma[j] = fastEwma[j]! + o.fastAlpha * (c - fastEwma[j]!);
-      slowEwma[j] = slowEwma[j]! + o.slowAlpha * (c - slowEwma[j]!);
-    }
+    const { o, strength } = this;
+    this.evidence.update(x, b);
     const forestScore = kind === CallKind.Success ? this.forest.score(x, b.loc) : undefined;
     const forestEvidence = this.forest.evidence();
 
@@ -130,16 +108,16 @@ export class ToolModel {
     let best = 0;
     for (let j = 0; j < D; j++) {
       if (j === F_ERROR) continue;
-      const s = this.directional(j);
+      const s = this.evidence.strength(j, b.zsd[j]!);
       strength[j] = s;
       if (FEATURE_SPECS[j]!.primary && s > best) best = s;
       if (s >= needed && this.isMaterial(j, scratch)) material |= 1 << j;
     }
-    const errorRate = this.errorFill > 0 ? this.errorCount / this.errorFill : 0;
-    const errorStrength = (o.enterThreshold * this.errorCount) / this.errorEnter;
+    const errorRate = this.errors.rate;
+    const errorStrength = (o.enterThreshold * this.errors.count) / this.errors.enter;
     strength[F_ERROR] = errorStrength;
     if (errorStrength > best) best = errorStrength;
-    if (this.errorCount >= (this.inEpisode ? this.errorExit : this.errorEnter)) {
+    if (this.errors.holds(this.inEpisode)) {
       material |= 1 << F_ERROR;
       this.recentNatural[F_ERROR] = errorRate;
     }
@@ -151,20 +129,7 @@ export class ToolModel {
     const raw = 1 - 2 ** (-best / o.enterThreshold);
     if (!anomaly) {
       if (this.inEpisode) this.endEpisode();
-      return this.remember(
-        verdict(
-          this.ref,
-          time,
-          Math.min(raw, 0.499),
-          forestScore,
-          false,
-          undefined,
-          EMPTY,
-          EMPTY,
-          EMPTY,
-          false,
-        ),
-      );
+      return this.remember(quiet(this.ref, time, Math.min(raw, 0.499), forestScore, false));
     }
     if (!this.inEpisode) {
       this.inEpisode = true;
@@ -173,21 +138,19 @@ export class ToolModel {
     }
     const severity = this.severityOf(material, errorRate);
     if (this.severity !== 'critical') this.severity = severity;
-    const explanation = this.explain(material, time, corroborated);
-    return this.remember(
-      verdict(
-        this.ref,
-        time,
-        Math.max(raw, 0.5),
-        forestScore,
-        true,
-        this.severity,
-        this.deviations(obs, material, errorRate),
-        explanation.reasons,
-        explanation.recommendations,
-        false,
-      ),
-    );
+    const { reasons, recommendations } = this.explain(material, time, corroborated);
+    return this.remember({
+      ref: this.ref,
+      time,
+      score: Math.max(raw, 0.5),
+      forestScore,
+      anomaly: true,
+      severity: this.severity,
+      deviations: this.deviations(obs, material),
+      reasons,
+      recommendations,
+      warmingUp: false,
+    });
   }
 
   /**
@@ -228,10 +191,8 @@ export class ToolModel {
     this.generation++;
     this.baseline.rebase(now, scratch, this.o.clipZ);
     this.updateErrorThresholds();
-    this.fastEwma.fill(0);
-    this.slowEwma.fill(0);
-    this.errors.fill(0);
-    this.errorCount = 0;
+    this.evidence.reset();
+    this.errors.clear();
     this.forest.stale = this.forest.forest !== undefined;
     this.forest.resetEvidence();
     this.acknowledgedAt = now;
@@ -254,18 +215,6 @@ export class ToolModel {
     if (data.forest !== undefined) this.forest.load(data.forest);
   }
 
-  private directional(j: number): number {
-    const zsd = this.baseline.zsd[j]!;
-    const f = this.fastEwma[j]! / (this.fastNorm * zsd);
-    const s = this.slowEwma[j]! / (this.slowNorm * zsd);
-    const dir = FEATURE_SPECS[j]!.direction;
-    if (dir === 1) return Math.max(f, s);
-    if (dir === -1) return Math.max(-f, -s);
-    const af = f < 0 ? -f : f;
-    const as = s < 0 ? -s : s;
-    return Math.max(af, as);
-  }
-
   /** Compares the median of the latest calls with the baseline, in natural units. */
   private isMaterial(j: number, scratch: Float64Array): boolean {
     const t = this.baseline.recentMedian(j, this.o.effectWindow, scratch);
@@ -273,18 +222,17 @@ export class ToolModel {
     const recent = naturalValue(j, t);
     const typical = this.baseline.typical[j]!;
     this.recentNatural[j] = recent;
-    const spec = this.materiality[j]!;
     // The recent median is itself noisy: a change must also exceed three of its
     // standard errors (1.2533·σ/√m for a median), or wide tools alarm on chance.
     const noise = Math.exp((3 * 1.2533 * this.baseline.scale[j]!) / Math.sqrt(this.o.effectWindow));
-    const base = Math.max(spec.ratio, noise);
-    // Inside an episode the bar is halved: hysteresis against flapping at the edge.
-    const ratio = this.inEpisode ? 1 + (base - 1) / 2 : base;
-    const absolute = this.inEpisode ? spec.absolute / 2 : spec.absolute;
-    const dir = FEATURE_SPECS[j]!.direction;
-    const up = recent - typical >= absolute && (typical <= 0 || recent >= typical * ratio);
-    const down = typical - recent >= absolute && (recent <= 0 || typical >= recent * ratio);
-    return dir === 1 ? up : dir === -1 ? down : up || down;
+    return materialChange(
+      recent,
+      typical,
+      this.materiality[j]!,
+      FEATURE_SPECS[j]!.direction,
+      noise,
+      this.inEpisode,
+    );
   }
 
   private severityOf(material: number, errorRate: number): Severity {
@@ -299,16 +247,13 @@ export class ToolModel {
     return 'warning';
   }
 
-  private deviations(obs: CallObservation, material: number, errorRate: number): FeatureDeviation[] {
+  private deviations(obs: CallObservation, material: number): FeatureDeviation[] {
     const out: FeatureDeviation[] = [];
     const b = this.baseline;
     for (let j = 0; j < D; j++) {
       if ((material & (1 << j)) === 0) continue;
-      let z = this.z[j]!;
-      if (j === F_ERROR) {
-        const p = b.errorRate;
-        z = (errorRate - p) / Math.sqrt((p * (1 - p)) / Math.max(1, this.errorFill));
-      }
+      let z = this.evidence.z[j]!;
+      if (j === F_ERROR) z = this.errors.z(b.errorRate);
       out.push({
         feature: FEATURES[j]!,
         z: Number.isFinite(z) ? z : 0,
@@ -338,24 +283,8 @@ export class ToolModel {
     return this.explained;
   }
 
-  private pushError(flag: number): void {
-    const k = this.o.errorWindow;
-    if (this.errorFill === k) this.errorCount -= this.errors[this.errorHead]!;
-    else this.errorFill++;
-    this.errors[this.errorHead] = flag;
-    this.errorCount += flag;
-    this.errorHead = (this.errorHead + 1) % k;
-  }
-
   private updateErrorThresholds(): void {
-    const t = errorThresholds(
-      this.baseline.errorRate,
-      this.o.errorWindow,
-      this.o.errorFalseAlarm,
-      this.o.minErrorRateIncrease,
-    );
-    this.errorEnter = t.enter;
-    this.errorExit = t.exit;
+    this.errors.setBaseline(this.baseline.errorRate, this.o.errorFalseAlarm, this.o.minErrorRateIncrease);
   }
 
   private endEpisode(): void {
@@ -366,8 +295,7 @@ export class ToolModel {
 
   private repeat(time: number): Verdict {
     const last = this.lastVerdict;
-    if (last === undefined)
-      return verdict(this.ref, time, 0, undefined, false, undefined, EMPTY, EMPTY, EMPTY, true);
+    if (last === undefined) return quiet(this.ref, time, 0, undefined, true);
     return { ...last, time, forestScore: undefined };
   }
 
@@ -377,28 +305,25 @@ export class ToolModel {
   }
 }
 
-function verdict(
+/** A verdict without an anomaly: the common case, with shared empty arrays. */
+function quiet(
   ref: ToolRef,
   time: number,
   score: number,
   forestScore: number | undefined,
-  anomaly: boolean,
-  severity: Severity | undefined,
-  deviations: readonly FeatureDeviation[],
-  reasons: readonly string[],
-  recommendations: readonly string[],
   warmingUp: boolean,
 ): Verdict {
+  const none = EMPTY;
   return {
     ref,
     time,
     score,
     forestScore,
-    anomaly,
-    severity,
-    deviations,
-    reasons,
-    recommendations,
+    anomaly: false,
+    severity: undefined,
+    deviations: none,
+    reasons: none,
+    recommendations: none,
     warmingUp,
   };
 }

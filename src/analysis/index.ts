@@ -22,9 +22,9 @@ export { FileStateStore, type StateStore } from './FileStateStore.js';
 export {
   averagePathLength,
   IsolationForest,
-  IsolationForestBuilder,
   type IsolationForestData,
   type IsolationForestOptions,
 } from './IsolationForest.js';
+export { IsolationForestBuilder } from './IsolationForestBuilder.js';
 export { createRandom, deriveSeed, type RandomSource } from './Random.js';
 export type { FeatureDeviation, FeatureName, Severity, Verdict, VerdictObserver } from './Verdict.js';

@@ -1,14 +1,11 @@
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  averagePathLength,
-  IsolationForest,
-  IsolationForestBuilder,
-} from '../../src/analysis/IsolationForest.js';
+import { averagePathLength, IsolationForest } from '../../src/analysis/IsolationForest.js';
+import { IsolationForestBuilder } from '../../src/analysis/IsolationForestBuilder.js';
 import { createRandom } from '../../src/analysis/Random.js';
 
-/** Rows of 2-D gaussian noise plus, optionally, one far outlier as the last row. */
+/** `rows` rows of standard gaussian noise in `dims` dimensions. */
 function gaussianRows(seed: number, rows: number, dims: number): Float64Array {
   const random = createRandom(seed);
   const out = new Float64Array(rows * dims);
