@@ -1,0 +1,141 @@
+import type { LimitSample } from './LimitController.js';
+
+/** What one closed window of samples says. Latencies are execution latencies, ms. */
+export interface WindowStats {
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Latency samples (successful calls) in the window. */
+  readonly samples: number;
+  /** Low quantile of latency (robust to slow outliers; moves with queueing, which delays every call). */
+  readonly quantileMs: number;
+  /** Mean latency (includes outliers: Little's law needs it). */
+  readonly meanMs: number;
+  /** Standard error of log(quantile), from the window's own spread. */
+  readonly logSe: number;
+  /** Completions per second by Little's law (mean in-flight / mean latency). */
+  readonly throughputPerSec: number;
+  /** Mean pool concurrency seen by the sampled calls at admission (themselves included). */
+  readonly meanInFlight: number;
+  /** Timeouts and upstream overload errors. */
+  readonly drops: number;
+  readonly timeouts: number;
+  /** Calls our own pool refused. */
+  readonly rejected: number;
+  /** Fraction of sampled calls that found the pool full (waited for a slot, or filled the last one). */
+  readonly saturation: number;
+}
+
+/**
+ * Accumulates samples between window boundaries in O(1) per sample: a bounded buffer of
+ * latencies (overwritten round-robin past `capacity`, keeping the newest) and running sums.
+ * The quantile is computed once per window, on close, off the hot path.
+ */
+export class LatencyWindow {
+  readonly #latencies: Float64Array;
+  #count = 0;
+  #stored = 0;
+  #sum = 0;
+  #inFlightSum = 0;
+  #saturated = 0;
+  #timeouts = 0;
+  #overloaded = 0;
+  #rejected = 0;
+  #startMs: number;
+
+  /**
+   * @param quantile the latency quantile the window reports (0–1)
+   * @param capacity latencies kept per window
+   */
+  constructor(
+    readonly quantile: number,
+    startMs: number,
+    capacity = 2048,
+  ) {
+    this.#latencies = new Float64Array(capacity);
+    this.#startMs = startMs;
+  }
+
+  get startMs(): number {
+    return this.#startMs;
+  }
+
+  /** Latency samples so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Samples that say anything (latencies and drops). */
+  get signals(): number {
+    return this.#count + this.#timeouts + this.#overloaded;
+  }
+
+  /**
+   * Calls admitted before the window started describe an earlier limit and are skipped
+   * (refusals are always counted: they describe demand now).
+   * @param limit the limit in force, to tell whether the call found the pool full.
+   */
+  add(sample: LimitSample, limit: number): void {
+    if (sample.outcome !== 'rejected' && sample.time - sample.latencyMs < this.#startMs) return;
+    switch (sample.outcome) {
+      case 'success': {
+        this.#latencies[this.#stored % this.#latencies.length] = sample.latencyMs;
+        this.#stored++;
+        this.#count++;
+        this.#sum += sample.latencyMs;
+        this.#inFlightSum += sample.inFlight + 1;
+        if (sample.queueWaitMs > 0 || sample.inFlight + 1 >= limit) this.#saturated++;
+        break;
+      }
+      case 'timeout':
+        this.#timeouts++;
+        break;
+      case 'overloaded':
+        this.#overloaded++;
+        break;
+      case 'rejected':
+        this.#rejected++;
+        break;
+      case 'error':
+        break;
+    }
+  }
+
+  /** Closes the window at `endMs`, returns its stats and starts the next one. */
+  close(endMs: number): WindowStats {
+    const n = Math.min(this.#stored, this.#latencies.length);
+    const sorted = this.#latencies.subarray(0, n).sort();
+    const at = (q: number): number => sorted[Math.min(n - 1, Math.max(0, Math.floor(q * n)))] ?? Number.NaN;
+    const q = at(this.quantile);
+    // Robust log-spread from the interquartile range; floor it so a tiny window is never "certain".
+    const sigma = n >= 4 ? Math.max(0.05, Math.log(at(0.75) / Math.max(1e-9, at(0.25))) / 1.349) : 1;
+    const stats: WindowStats = {
+      startMs: this.#startMs,
+      endMs,
+      samples: this.#count,
+      quantileMs: q,
+      meanMs: this.#count > 0 ? this.#sum / this.#count : Number.NaN,
+      logSe: (1.36 * sigma) / Math.sqrt(Math.max(1, n)),
+      throughputPerSec: this.#count > 0 ? (1000 * this.#inFlightSum) / this.#sum : 0,
+      meanInFlight: this.#count > 0 ? this.#inFlightSum / this.#count : 0,
+      drops: this.#timeouts + this.#overloaded,
+      timeouts: this.#timeouts,
+      rejected: this.#rejected,
+      saturation: this.#count > 0 ? this.#saturated / this.#count : 0,
+    };
+    this.reset(endMs);
+    return stats;
+  }
+
+  /** Forgets everything and starts a new window at `startMs`. */
+  reset(startMs: number): void {
+    this.#count = 0;
+    this.#stored = 0;
+    this.#sum = 0;
+    this.#inFlightSum = 0;
+    this.#saturated = 0;
+    this.#timeouts = 0;
+    this.#overloaded = 0;
+    this.#rejected = 0;
+    this.#startMs = startMs;
+  }
+}

@@ -1,0 +1,364 @@
+import { LatencyWindow, type WindowStats } from './LatencyWindow.js';
+import type { LimitController, LimitSample } from './LimitController.js';
+import { NoLoadProbe } from './NoLoadProbe.js';
+import {
+  type PoolControllerOptions,
+  type ResolvedPoolControllerOptions,
+  resolvePoolControllerOptions,
+} from './PoolControllerOptions.js';
+import type { TuningEvidence, TuningReason } from './TuningDecision.js';
+
+/** A congestion hint from outside the pool's own samples. */
+export type CongestionSignal =
+  /** The analyzer judged a call of this pool anomalous with latency among the deviations. */
+  | {
+      readonly kind: 'latency_anomaly';
+      readonly time: number;
+      readonly critical: boolean;
+      readonly score: number;
+    }
+  /** The host's CPU is saturated (sent only to pools whose tools run in process). */
+  | { readonly kind: 'host_cpu_saturation'; readonly time: number; readonly utilization: number };
+
+/** The last change of the applied limit and why: the manager turns it into a decision. */
+export interface LimitAdjustment {
+  readonly time: number;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: TuningReason;
+  readonly evidence: TuningEvidence;
+}
+
+/** What the controller currently believes (for status pages and tests). */
+export interface PoolControllerState {
+  readonly limit: number;
+  /** Robust no-load latency (window quantile, ms); undefined before the first window. */
+  readonly noLoadLatencyMs: number | undefined;
+  readonly lastWindow: WindowStats | undefined;
+  readonly probing: boolean;
+}
+
+/**
+ * toolscope's concurrency controller for one pool. Pure: time arrives with samples and ticks.
+ *
+ * Each window (≥ `windowMs`, ≥ `minWindowSamples` calls admitted under the current limit)
+ * estimates the calls waiting inside the upstream with Little's law — in-flight × (latency
+ * quantile − no-load quantile) / mean latency — and from it the upstream's capacity. The
+ * limit tracks capacity × (1 + headroom): shrink when the queue is confidently larger than
+ * that (at once when it is severe: capacity fell), close in when smaller, slow-start upward
+ * when the pool is full and no queue is measurable (recovery), hold when unsure. A low
+ * quantile moves with queueing (every call waits) but hardly with a burst of slow outliers,
+ * and the Little's-law form discounts what outliers do move. The no-load latency only falls
+ * on evidence and is re-measured by rare, shallow probes; latency that stays up while our
+ * load falls is not ours and is re-learned instead of shrinking further.
+ */
+export class PoolController implements LimitController {
+  readonly #o: ResolvedPoolControllerOptions;
+  readonly #window: LatencyWindow;
+  #limit: number;
+  #noLoad: number | undefined;
+  /** In-flight at which the no-load latency was last measured: above the knee it is inflated. */
+  #noLoadInFlight = 0;
+  #lastWindow: WindowStats | undefined;
+  /** Windows of the current shrink episode (witnesses for "latency is not ours"). */
+  #congested: WindowStats[] = [];
+  #calmWindows = 0;
+  #growth: number;
+  #probe: NoLoadProbe | undefined;
+  /** True while the probe admits calls at its own limit. */
+  #probeAdmitting = false;
+  #probes = 0;
+  #nextProbeAt = Number.POSITIVE_INFINITY;
+  #holdUntil = Number.NEGATIVE_INFINITY;
+  #lastSignalDecreaseAt = Number.NEGATIVE_INFINITY;
+  #adjustment: LimitAdjustment | undefined;
+
+  /** @param now the clock at creation (the first window starts here). */
+  constructor(options: PoolControllerOptions = {}, now = 0) {
+    this.#o = resolvePoolControllerOptions(options);
+    this.#window = new LatencyWindow(this.#o.latencyQuantile, now);
+    this.#limit = this.#o.initialLimit;
+    this.#growth = this.#o.initialGrowth;
+  }
+
+  /** The limit to apply: an integer within [min, max]; the probe limit while a probe admits. */
+  get limit(): number {
+    return this.#probeAdmitting && this.#probe !== undefined ? this.#probe.limit : this.#applied(this.#limit);
+  }
+
+  /** The most recent change of the applied limit, with its reason and evidence. */
+  get lastAdjustment(): LimitAdjustment | undefined {
+    return this.#adjustment;
+  }
+
+  get state(): PoolControllerState {
+    return {
+      limit: this.limit,
+      noLoadLatencyMs: this.#noLoad,
+      lastWindow: this.#lastWindow,
+      probing: this.#probeAdmitting,
+    };
+  }
+
+  onSample(sample: LimitSample): number {
+    const probe = this.#probe;
+    if (probe !== undefined) {
+      if (sample.outcome === 'timeout' || sample.outcome === 'overloaded') this.#endProbe(sample.time, false);
+      else probe.offer(sample);
+    }
+    this.#window.add(sample, this.limit);
+    this.#advance(sample.time);
+    return this.limit;
+  }
+
+  onTick(now: number): number {
+    this.#advance(now);
+    return this.limit;
+  }
+
+  /** Feeds an outside congestion hint (analyzer verdict, host CPU). Returns the limit. */
+  onSignal(signal: CongestionSignal): number {
+    const t = signal.time;
+    this.#holdUntil = Math.max(this.#holdUntil, t + this.#o.signalHoldMs);
+    const critical = signal.kind === 'host_cpu_saturation' || signal.critical;
+    if (!critical || t - this.#lastSignalDecreaseAt < this.#o.signalCooldownMs) return this.limit;
+    // A latency verdict on a pool that is not full is not about our concurrency.
+    if (signal.kind === 'latency_anomaly' && (this.#lastWindow?.saturation ?? 0) < 0.1) return this.limit;
+    this.#lastSignalDecreaseAt = t;
+    if (this.#probe !== undefined) this.#endProbe(t, false);
+    const host = signal.kind === 'host_cpu_saturation';
+    this.#set(
+      this.#limit * (host ? this.#o.hostBackoff : this.#o.anomalyBackoff),
+      host ? 'host_cpu_saturation' : 'anomaly_verdict',
+      t,
+      { ...this.#evidence(this.#lastWindow), signal: host ? signal.utilization : signal.score },
+    );
+    return this.limit;
+  }
+
+  #advance(now: number): void {
+    const probe = this.#probe;
+    if (probe !== undefined) {
+      if (now >= probe.endMs) this.#endProbe(now, true);
+      else if (this.#probeAdmitting && !probe.admitting(now)) {
+        // Admission phase over: back to the real limit while the probe's calls finish.
+        this.#probeAdmitting = false;
+        this.#window.reset(now);
+        const evidence = { ...this.#evidence(this.#lastWindow), samples: probe.samples };
+        this.#adjustment = { time: now, from: probe.limit, to: this.limit, reason: 'probe_end', evidence };
+      }
+    }
+    const age = now - this.#window.startMs;
+    if (age >= this.#o.windowMs && this.#window.signals >= this.#o.minWindowSamples) this.#evaluate(now);
+    else if (age >= this.#o.maxWindowMs) {
+      if (this.#window.signals >= 3) this.#evaluate(now);
+      else this.#window.reset(now);
+    }
+  }
+
+  #evaluate(now: number): void {
+    const w = this.#window.close(now);
+    if (this.#probeAdmitting) return; // a probe window says nothing about the limit
+    this.#lastWindow = w;
+    const o = this.#o;
+    if (w.drops >= 2 && w.drops / (w.samples + w.drops) >= o.dropRate) {
+      const reason: TuningReason = 2 * w.timeouts >= w.drops ? 'timeouts' : 'overload_errors';
+      this.#set(this.#limit * o.dropBackoff, reason, now, this.#evidence(w));
+      return;
+    }
+    if (w.samples < Math.max(3, o.minWindowSamples / 2)) return;
+    if (this.#noLoad === undefined) {
+      this.#noLoad = w.quantileMs;
+      this.#noLoadInFlight = w.meanInFlight;
+      this.#nextProbeAt = now + o.earlyProbeIntervalMs / 2;
+      return;
+    }
+    // Queueing only adds latency, so a window's upper confidence bound caps the no-load latency.
+    this.#noLoad = Math.min(this.#noLoad, w.quantileMs * Math.exp(2 * w.logSe));
+    const inFlight = w.meanInFlight;
+    const queue = this.#queue(w);
+    const queueSe = (inFlight * w.quantileMs * w.logSe) / w.meanMs;
+    const capacity = Math.max(1, inFlight - queue);
+    // The standing queue we aim for: enough to measure, at least one call so small pools are not starved.
+    const wanted = Math.max(1, capacity * o.headroom);
+    const saturated = w.saturation >= 0.1 || w.rejected > 0;
+
+    if (queue - 2 * queueSe > wanted) {
+      // Confidently more queue than wanted: shrink towards capacity + headroom.
+      this.#growth = o.initialGrowth;
+      this.#calmWindows = 0;
+      const severe = queue >= o.severeQueue * inFlight || now < this.#holdUntil;
+      // A severe jump starts a new episode: older windows describe the upstream before the change.
+      if (severe) this.#congested = [];
+      else if (this.#rebaselineIfNotOurs(w, now)) return;
+      this.#congested.push(w);
+      if (this.#congested.length > 8) this.#congested.shift();
+      const target = capacity + wanted;
+      const next = severe ? target : this.#limit + o.gain * (target - this.#limit);
+      const reason: TuningReason = severe ? 'capacity_drop' : 'latency_gradient';
+      this.#set(
+        Math.min(this.#limit, Math.max(next, this.#limit * (1 - o.maxDecrease))),
+        reason,
+        now,
+        this.#evidence(w),
+      );
+      return;
+    }
+    if (++this.#calmWindows >= 2) this.#congested = [];
+    if (queue < wanted && saturated && now >= this.#holdUntil) {
+      if (queue > Math.max(2 * queueSe, wanted / 2)) {
+        // A measurable but small queue: the knee is known, close in on it.
+        this.#growth = o.initialGrowth;
+        this.#set(
+          this.#limit + o.gain * (capacity + wanted - this.#limit),
+          'probe_up',
+          now,
+          this.#evidence(w),
+        );
+      } else {
+        // Full pool, no measurable queue: below the knee, find it (slow-start steps; an
+        // overshoot is measurable, so the next window corrects it).
+        this.#set(this.#limit * (1 + this.#growth), 'probe_up', now, this.#evidence(w));
+        this.#growth = Math.min(o.maxGrowth, this.#growth * 2);
+      }
+    } else {
+      this.#growth = o.initialGrowth; // unsure, or not limited by the pool: hold
+    }
+    if (this.#probes < o.earlyProbes && queue > 2 * queueSe && capacity >= 1.2 * this.#noLoadInFlight) {
+      // The knee lies well above the load the no-load latency was measured at: it is clean.
+      this.#probes = o.earlyProbes;
+      this.#nextProbeAt = now + o.probeIntervalMs;
+    }
+    if (saturated && this.#probe === undefined && now >= this.#nextProbeAt)
+      this.#startProbe(now, w, capacity);
+  }
+
+  /**
+   * Calls waiting inside the upstream, by Little's law: extra latency × throughput, with
+   * throughput = in-flight / mean latency. Slow outliers raise the mean as much as the
+   * quantile, so a burst of them barely moves the estimate; a queue delays every call and
+   * moves the quantile.
+   */
+  #queue(w: WindowStats): number {
+    const extraMs = Math.max(0, w.quantileMs - (this.#noLoad ?? w.quantileMs));
+    return w.meanMs > 0 ? Math.min(w.meanInFlight, (w.meanInFlight * extraMs) / w.meanMs) : 0;
+  }
+
+  /**
+   * If, during this shrink episode, a clearly higher load had no higher latency, the latency
+   * is not caused by our load (a slower upstream, someone else's traffic, a no-load estimate
+   * that came out low): re-learn the no-load latency instead of shrinking on.
+   */
+  #rebaselineIfNotOurs(w: WindowStats, now: number): boolean {
+    // Were the latency ours, 50 % more load would have cost at least half a mean latency more
+    // (Little's law); a witness shows well under that.
+    const witness = this.#congested.find(
+      (c) =>
+        c.meanInFlight >= 1.5 * w.meanInFlight &&
+        c.quantileMs <= w.quantileMs + (0.3 * (c.meanInFlight - w.meanInFlight) * w.meanMs) / w.meanInFlight,
+    );
+    if (witness === undefined) return false;
+    this.#noLoad = w.quantileMs;
+    this.#noLoadInFlight = w.meanInFlight;
+    this.#congested = [];
+    // The new estimate may still include some queueing: verify it soon with deeper probes.
+    this.#probes = 0;
+    this.#nextProbeAt = now + this.#o.earlyProbeIntervalMs / 2;
+    const limit = this.limit;
+    this.#adjustment = {
+      time: now,
+      from: limit,
+      to: limit,
+      reason: 'baseline_shift',
+      evidence: this.#evidence(w),
+    };
+    return true;
+  }
+
+  /**
+   * Dips the limit to the estimated capacity (no standing queue) for about one latency plus
+   * the time to admit `probeSamples` calls — deeper while the no-load estimate is young,
+   * because an inflated estimate inflates the capacity estimate too.
+   */
+  #startProbe(now: number, w: WindowStats, capacity: number): void {
+    const restore = this.#applied(this.#limit);
+    const depth = this.#probes < this.#o.earlyProbes ? this.#o.earlyProbeDepth : 1;
+    const limit = Math.max(this.#o.minLimit, Math.min(restore - 1, Math.floor(capacity * depth)));
+    this.#scheduleProbe(now);
+    if (limit >= restore) return;
+    const admitMs = Math.min(this.#o.probeTimeoutMs, w.meanMs * (1 + this.#o.probeSamples / limit));
+    const waitMs = Math.min(this.#o.probeTimeoutMs, 4 * w.meanMs);
+    this.#probe = new NoLoadProbe(now, limit, restore, now + admitMs, now + admitMs + waitMs);
+    this.#probeAdmitting = true;
+    this.#growth = this.#o.initialGrowth;
+    this.#window.reset(now);
+    this.#adjustment = {
+      time: now,
+      from: restore,
+      to: limit,
+      reason: 'no_load_probe',
+      evidence: this.#evidence(w),
+    };
+  }
+
+  /** Ends a probe; a complete one re-anchors the no-load latency, up or down. */
+  #endProbe(now: number, complete: boolean): void {
+    const probe = this.#probe;
+    if (probe === undefined) return;
+    const wasAdmitting = this.#probeAdmitting;
+    this.#probe = undefined;
+    this.#probeAdmitting = false;
+    const result = complete ? probe.result(this.#o.latencyQuantile, 8) : undefined;
+    if (result !== undefined) {
+      const prior = this.#noLoad ?? result.quantileMs;
+      const bound = Math.exp(2 * result.logSe);
+      // Consistent with the estimate: average out noise. Lower: queueing only inflates, so the
+      // probe is the better witness. Higher: the probe may have met a capacity change or a
+      // noise burst, so move up one confidence step at most (a real shift is caught as "not ours").
+      if (result.quantileMs * bound < prior) this.#noLoad = result.quantileMs;
+      else if (result.quantileMs > prior * bound) this.#noLoad = prior * bound;
+      else this.#noLoad = Math.sqrt(result.quantileMs * prior);
+      this.#noLoadInFlight = probe.limit;
+      this.#congested = [];
+    }
+    if (wasAdmitting) {
+      this.#window.reset(now);
+      const evidence = { ...this.#evidence(this.#lastWindow), samples: probe.samples };
+      this.#adjustment = { time: now, from: probe.limit, to: this.limit, reason: 'probe_end', evidence };
+    }
+  }
+
+  #scheduleProbe(now: number): void {
+    this.#probes++;
+    const base = this.#probes < this.#o.earlyProbes ? this.#o.earlyProbeIntervalMs : this.#o.probeIntervalMs;
+    this.#nextProbeAt = now + base * (1 + this.#o.probeJitter * (2 * this.#o.random() - 1));
+  }
+
+  #set(next: number, reason: TuningReason, now: number, evidence: TuningEvidence): void {
+    const from = this.limit;
+    this.#limit = Math.min(this.#o.maxLimit, Math.max(this.#o.minLimit, next));
+    const to = this.limit;
+    if (to === from) return;
+    this.#adjustment = { time: now, from, to, reason, evidence };
+    this.#window.reset(now); // the next window describes the new limit only
+  }
+
+  #applied(limit: number): number {
+    return Math.min(this.#o.maxLimit, Math.max(this.#o.minLimit, Math.round(limit)));
+  }
+
+  #evidence(w: WindowStats | undefined): TuningEvidence {
+    const queue = w === undefined || this.#noLoad === undefined ? undefined : this.#queue(w);
+    return {
+      samples: w?.samples ?? 0,
+      latencyMs: w?.quantileMs,
+      noLoadLatencyMs: this.#noLoad,
+      queueEstimate: queue,
+      capacityEstimate:
+        w === undefined || queue === undefined ? undefined : Math.max(1, w.meanInFlight - queue),
+      meanInFlight: w?.meanInFlight,
+      throughputPerSec: w?.throughputPerSec,
+      drops: w?.drops ?? 0,
+    };
+  }
+}
