@@ -13,6 +13,8 @@ export interface ToolCallRequest {
   signal: AbortSignal;
   inputBytes: number;
   progress: ((params: Record<string, unknown>) => void) | undefined;
+  /** Entries copied into `call.extensions` (e.g. the SDK's `request`/`extra` for an in-process executor). */
+  extensions?: Record<string, unknown> | undefined;
 }
 
 /**
@@ -65,7 +67,7 @@ export class Pipeline {
       context: undefined,
       errorType: undefined,
       profile: undefined,
-      extensions: {},
+      extensions: { ...request.extensions },
     };
     return this.#first(call);
   }
