@@ -41,11 +41,15 @@ export function runFixture(
     timeoutMs?: number;
   },
 ): Promise<FixtureRun> {
-  const child = spawn(process.execPath, [...preloadArgs(options.preload, options.nodeArgs), app], {
-    cwd: FIXTURES,
-    env: { ...process.env, TOOLSCOPE_LOG_LEVEL: 'error', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...preloadArgs(options.preload, options.nodeArgs), app, ...(options.args ?? [])],
+    {
+      cwd: FIXTURES,
+      env: { ...process.env, TOOLSCOPE_LOG_LEVEL: 'error', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
