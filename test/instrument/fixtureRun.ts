@@ -38,6 +38,8 @@ export function runFixture(
     preload: Preload;
     env?: Record<string, string | undefined>;
     nodeArgs?: string[];
+    /** Arguments after the app path. */
+    args?: string[];
     timeoutMs?: number;
   },
 ): Promise<FixtureRun> {
