@@ -189,6 +189,7 @@ export class DownstreamSession implements ScopeMember {
       signal: context.signal,
       inputBytes: context.byteLength,
       progress,
+      context: context.traceContext,
     });
   }
 
@@ -240,7 +241,11 @@ export class DownstreamSession implements ScopeMember {
         ? undefined
         : (update: Record<string, unknown>) =>
             this.peer.notify('notifications/progress', { ...update, progressToken }, context.id);
-    return upstream.request(method, params, { signal: context.signal, onProgress });
+    return upstream.request(method, params, {
+      signal: context.signal,
+      onProgress,
+      context: context.traceContext,
+    });
   }
 
   #onNotification(notification: JsonRpcNotification): void {

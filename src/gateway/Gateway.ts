@@ -291,7 +291,10 @@ export class Gateway implements SessionHost {
         ),
       );
     }
-    return chosen.peer.request(request.method, request.params, { signal: context.signal });
+    return chosen.peer.request(request.method, request.params, {
+      signal: context.signal,
+      context: context.traceContext,
+    });
   }
 
   *#sessionsUsing(service: string): Iterable<DownstreamSession> {

@@ -19,7 +19,11 @@ export class UpstreamToolExecutor implements ToolExecutor {
   async execute(call: ToolCall): Promise<ToolResult> {
     const original = call.tool.ref.tool;
     const params = call.params.name === original ? call.params : { ...call.params, name: original };
-    const options: OutgoingRequestOptions = { signal: call.signal, onProgress: call.progress };
+    const options: OutgoingRequestOptions = {
+      signal: call.signal,
+      onProgress: call.progress,
+      context: call.context,
+    };
     const result = await this.#upstream.request('tools/call', params, options);
     call.outputBytes = options.responseBytes ?? 0;
     return result as ToolResult;

@@ -1,7 +1,8 @@
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { diag } from '@opentelemetry/api';
+import { type Context, diag } from '@opentelemetry/api';
 import { JsonRpcCode, ToolscopeError, UpstreamRpcError } from '../pipeline/ToolscopeError.js';
+import { Cancellation } from './Cancellation.js';
 import {
   classifyMessage,
   errorResponse,
@@ -18,6 +19,8 @@ export interface MessageExtra {
   /** HTTP request details (Streamable HTTP server transports). */
   requestInfo?: { headers?: Record<string, string | string[] | undefined> };
   authInfo?: unknown;
+  /** Trace context of the message, set by a tracing transport (explicit propagation, no context manager needed). */
+  traceContext?: Context;
 }
 
 /** Context of a request received from the peer. */
@@ -28,6 +31,8 @@ export interface IncomingRequestContext {
   /** Serialised size of the request (0 when unknown). */
   readonly byteLength: number;
   readonly extra: MessageExtra | undefined;
+  /** Trace context the request continues (its SERVER span), when a tracing transport saw it. */
+  readonly traceContext: Context | undefined;
 }
 
 /** Handles what the peer sends us. */
@@ -45,6 +50,8 @@ export interface OutgoingRequestOptions {
   onProgress?: ((params: Record<string, unknown>) => void) | undefined;
   /** HTTP server transports: the incoming request this one belongs to (picks the SSE stream). */
   relatedRequestId?: JsonRpcId | undefined;
+  /** Trace context to send under (the parent of the request's CLIENT span). */
+  context?: Context | undefined;
   /** Written by the peer on success: the response's size in bytes (0 when the transport doesn't say). */
   responseBytes?: number;
 }
@@ -71,7 +78,7 @@ export class JsonRpcPeer {
   /** Outgoing requests awaiting a response, by our id. */
   readonly #pending = new Map<JsonRpcId, Pending>();
   /** Incoming requests being handled, by the peer's id (to honour its cancellations). */
-  readonly #incoming = new Map<JsonRpcId, AbortController>();
+  readonly #incoming = new Map<JsonRpcId, Cancellation>();
   /** Progress routes for outgoing requests, by the token we put on the wire. */
   readonly #progress = new Map<JsonRpcId, (params: Record<string, unknown>) => void>();
   #nextId = 1;
@@ -187,8 +194,10 @@ export class JsonRpcPeer {
         wireParams === undefined
           ? { jsonrpc: '2.0', id, method }
           : { jsonrpc: '2.0', id, method, params: wireParams };
-      const sendOptions: TransportSendOptions | undefined =
-        options?.relatedRequestId === undefined ? undefined : { relatedRequestId: options.relatedRequestId };
+      const sendOptions: (TransportSendOptions & { traceContext?: Context }) | undefined =
+        options?.relatedRequestId === undefined && options?.context === undefined
+          ? undefined
+          : { relatedRequestId: options.relatedRequestId, traceContext: options.context };
       this.#transport.send(message as JSONRPCMessage, sendOptions).catch((error: unknown) => {
         if (this.#take(id))
           reject(new ToolscopeError('transport', JsonRpcCode.ServerError, sendFailure(error)));
@@ -223,7 +232,7 @@ export class JsonRpcPeer {
   }
 
   #onRequest(request: JsonRpcRequest, extra: MessageExtra | undefined): void {
-    const controller = new AbortController();
+    const controller = new Cancellation();
     const { id } = request;
     if (this.#incoming.has(id)) {
       // MCP forbids reusing an id while it is in flight; answering would confuse the peer.
@@ -238,6 +247,7 @@ export class JsonRpcPeer {
       signal: controller.signal,
       byteLength: extra?.byteLength ?? 0,
       extra,
+      traceContext: extra?.traceContext,
     };
     let answer: Promise<Record<string, unknown>>;
     try {

@@ -1,3 +1,4 @@
+export { Cancellation } from './Cancellation.js';
 export { estimateJsonBytes } from './estimateJsonBytes.js';
 export {
   type IncomingRequestContext,

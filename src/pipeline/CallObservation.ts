@@ -1,3 +1,5 @@
+import type { Context } from '@opentelemetry/api';
+
 /**
  * The product of every tool call besides its result. Everything downstream of the
  * pipeline (metrics, analyzer, tuner, alerts, dashboard, export) consumes this
@@ -64,6 +66,11 @@ export interface CallObservation {
   readonly errorType: ErrorType | undefined;
   /** Attempts made (1 without retries). */
   readonly attempts: number;
+  /**
+   * Trace context the call ran in (its SERVER span), so observers that judge a call
+   * (analyzer) can annotate its span; `undefined` when no tracing transport saw it.
+   */
+  readonly traceContext?: Context | undefined;
   /** CPU user time attributed to the call, microseconds (profiling step). */
   cpuUserMicros?: number;
   /** CPU system time attributed to the call, microseconds (profiling step). */

@@ -80,6 +80,7 @@ export class ObserveStage implements CallStage {
           ? (call.errorType ?? 'tool_error')
           : undefined,
       attempts: call.attempts,
+      traceContext: call.context,
     };
     const profile = call.profile;
     if (profile) Object.assign(observation, profile);

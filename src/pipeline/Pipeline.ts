@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import type { CallStage, NextStage, ResolvedTool, ToolCall, ToolResult } from './ToolCall.js';
 
 /** Turns a requested name into a tool, or throws the JSON-RPC error the caller should get. */
@@ -13,6 +14,8 @@ export interface ToolCallRequest {
   signal: AbortSignal;
   inputBytes: number;
   progress: ((params: Record<string, unknown>) => void) | undefined;
+  /** Trace context of the request (its SERVER span), when known. */
+  context?: Context | undefined;
   /** Entries copied into `call.extensions` (e.g. the SDK's `request`/`extra` for an in-process executor). */
   extensions?: Record<string, unknown> | undefined;
 }
@@ -64,7 +67,7 @@ export class Pipeline {
       queueWaitMs: 0,
       inFlightAtStart: 0,
       attempts: 1,
-      context: undefined,
+      context: request.context,
       errorType: undefined,
       profile: undefined,
       extensions: { ...request.extensions },

@@ -58,6 +58,16 @@ export class BreakerRegistry {
     return breaker;
   }
 
+  /**
+   * Close the breakers of a service and its tools: a fresh connection (after a
+   * restart) starts with a clean slate instead of waiting out a cool-down that
+   * was caused by the old, dead connection.
+   */
+  resetService(service: string): void {
+    this.#services.get(service)?.reset();
+    for (const breaker of this.#tools.values()) if (breaker.service === service) breaker.reset();
+  }
+
   /** All breakers: services first, then tools, each in creation order. */
   list(): CircuitBreaker[] {
     return [...this.#services.values(), ...this.#tools.values()];

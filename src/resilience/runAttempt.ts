@@ -1,3 +1,4 @@
+import { Cancellation } from '../jsonrpc/Cancellation.js';
 import type { NextStage, ToolCall, ToolResult } from '../pipeline/index.js';
 import type { Clock, TimerHandle } from './Clock.js';
 import { cancelledError, timeoutError } from './executionErrors.js';
@@ -17,7 +18,7 @@ class Attempt {
     readonly clock: Clock,
     readonly target: ToolCall,
     readonly attemptCall: ToolCall,
-    readonly controller: AbortController,
+    readonly controller: Cancellation,
     readonly toolKey: string,
     readonly timeoutMs: number,
   ) {}
@@ -86,7 +87,8 @@ export function runAttempt(
 ): Promise<ToolResult> {
   const toolKey = base.tool.ref.key;
   if (target.signal.aborted) return Promise.reject(cancelledError(toolKey));
-  const controller = new AbortController();
+  // A light cancellation, not an EventTarget: this runs for every attempt of every call.
+  const controller = new Cancellation();
   const attemptCall: ToolCall = { ...base, signal: controller.signal };
   const attempt = new Attempt(clock, target, attemptCall, controller, toolKey, timeoutMs);
   const promise = new Promise<ToolResult>((resolve, reject) => {

@@ -54,8 +54,12 @@ export class ToolscopeRuntime {
       version: VERSION,
       stdoutIsProtocol: options.stdoutIsProtocol,
       servePrometheus: options.servePrometheus,
+      // Context travels explicitly through the gateway (transport → pipeline → upstream).
+      contextManager: false,
     });
     const telemetry = this.telemetry;
+    // OTEL_SDK_DISABLED=true (the standard switch): no spans, no metrics, just the pipeline.
+    const telemetryOn = process.env.OTEL_SDK_DISABLED?.toLowerCase() !== 'true';
     const downstream: NetworkInfo =
       (options.downstream ?? (options.stdoutIsProtocol ? 'pipe' : 'tcp')) === 'tcp'
         ? { transport: 'tcp', protocolName: 'http', protocolVersion: '1.1' }
@@ -71,28 +75,41 @@ export class ToolscopeRuntime {
       inProcess: options.inProcess,
       version: VERSION,
       stages: { afterValidate: [this.control.admit, this.control.guard] },
-      listeners: options.listeners,
-      wrapUpstreamTransport: (transport: Transport, service: string) =>
-        new TracingTransport(transport, {
-          tracer: telemetry.tracer,
-          instruments: telemetry.instruments,
-          role: 'client',
-          service,
-          network: upstreamNetwork(servers[service]),
-          capture: telemetry.capture,
-        }),
-      wrapDownstreamTransport: (transport: Transport, _scope: Scope) =>
-        new TracingTransport(transport, {
-          tracer: telemetry.tracer,
-          instruments: telemetry.instruments,
-          role: 'server',
-          network: downstream,
-          capture: telemetry.capture,
-        }),
+      listeners: [
+        {
+          onUpstreamState: (service, state, previous) => {
+            if (state === 'ready' && (previous === 'reconnecting' || previous === 'failed')) {
+              this.control.breakers.resetService(service);
+            }
+          },
+        },
+        ...(options.listeners ?? []),
+      ],
+      wrapUpstreamTransport: !telemetryOn
+        ? undefined
+        : (transport: Transport, service: string) =>
+            new TracingTransport(transport, {
+              tracer: telemetry.tracer,
+              instruments: telemetry.instruments,
+              role: 'client',
+              service,
+              network: upstreamNetwork(servers[service]),
+              capture: telemetry.capture,
+            }),
+      wrapDownstreamTransport: !telemetryOn
+        ? undefined
+        : (transport: Transport, _scope: Scope) =>
+            new TracingTransport(transport, {
+              tracer: telemetry.tracer,
+              instruments: telemetry.instruments,
+              role: 'server',
+              network: downstream,
+              capture: telemetry.capture,
+            }),
     });
     this.gateway = gateway;
     gateway.observe.subscribe(this.stats);
-    gateway.observe.subscribe(new ObservationMetrics(telemetry.meter));
+    if (telemetryOn) gateway.observe.subscribe(new ObservationMetrics(telemetry.meter));
     registerStateGauges(telemetry.meter, {
       pools: () =>
         this.control.pools.list().map((pool) => ({

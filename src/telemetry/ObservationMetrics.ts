@@ -111,7 +111,7 @@ export class ObservationMetrics implements CallObserver {
 
 /** Put toolscope's view of the call on the span it runs in (the SERVER span of the request). */
 function annotateActiveSpan(o: CallObservation): void {
-  const span = trace.getActiveSpan();
+  const span = o.traceContext ? trace.getSpan(o.traceContext) : trace.getActiveSpan();
   if (!span?.isRecording()) return;
   span.setAttribute(ts.ATTR_TS_SERVICE, o.ref.service);
   span.setAttribute(ts.ATTR_TS_QUEUE_WAIT, o.queueWaitMs / 1000);

@@ -44,6 +44,13 @@ export interface TelemetryOptions {
   version: string;
   /** Serve Prometheus `/metrics` on its own listener (host/port from env or config). @default config.prometheus.enabled */
   servePrometheus?: boolean;
+  /**
+   * Register an AsyncLocalStorage context manager so the *active* context follows
+   * async work. Instrumented apps need it (their code reads the active context);
+   * toolscope's gateway and proxy pass context explicitly and run faster without
+   * (on Node 20 it hooks every promise in the process). @default true
+   */
+  contextManager?: boolean;
   /** stdout carries MCP (stdio mode): refuse exporters that write to stdout. */
   stdoutIsProtocol?: boolean;
   env?: Record<string, string | undefined>;
@@ -122,10 +129,13 @@ export class Telemetry {
   private constructor(options: TelemetryOptions) {
     const env = options.env ?? process.env;
     const { config } = options;
-    // Context and propagation are needed even when nothing is exported: trace context must still
-    // flow from the agent, through the pipeline's async chain, into the upstream request.
-    this.#contextManager = new AsyncLocalStorageContextManager().enable();
-    context.setGlobalContextManager(this.#contextManager);
+    // Propagators are needed even when nothing is exported: the agent's trace context must still
+    // reach the upstream. The context manager is for apps whose own code reads the active context.
+    this.#contextManager = new AsyncLocalStorageContextManager();
+    if (options.contextManager ?? true) {
+      this.#contextManager.enable();
+      context.setGlobalContextManager(this.#contextManager);
+    }
     propagation.setGlobalPropagator(propagatorFromEnv(env.OTEL_PROPAGATORS));
     this.resource = defaultResource()
       .merge(
@@ -136,7 +146,8 @@ export class Telemetry {
       )
       .merge(detectResources({ detectors: [envDetector, processDetector, hostDetector] }));
     const readers: MetricReader[] = [];
-    if (config.prometheus.enabled) {
+    const disabled = env.OTEL_SDK_DISABLED?.toLowerCase() === 'true';
+    if (config.prometheus.enabled && !disabled) {
       this.#prometheus = new PrometheusExporter({ preventServerStart: true });
       readers.push(this.#prometheus);
     }
@@ -157,7 +168,9 @@ export class Telemetry {
       description: 'Telemetry items toolscope had to drop (export failed or timed out).',
     });
 
-    this.traceExport = planTraceExport(config, env, options.stdoutIsProtocol ?? false);
+    this.traceExport = disabled
+      ? { kind: 'none' }
+      : planTraceExport(config, env, options.stdoutIsProtocol ?? false);
     let exporter: SpanExporter | undefined;
     if (this.traceExport.kind === 'otlp') {
       const timeoutMillis = Number(

@@ -2,8 +2,10 @@ import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import {
   type Attributes,
+  type Context,
   context,
   diag,
+  isSpanContextValid,
   type Link,
   type Span,
   SpanKind,
@@ -89,6 +91,8 @@ export class TracingTransport implements Transport {
   #protocolVersion: string | undefined;
   #startedAt = 0;
   #closed = false;
+  readonly #attributeCache = new Map<string, Attributes>();
+  #cachedVersion: string | undefined;
 
   onmessage: Transport['onmessage'];
   onclose: (() => void) | undefined;
@@ -133,8 +137,10 @@ export class TracingTransport implements Transport {
     let notificationSpan: Span | undefined;
     try {
       if (typeof outgoing.method === 'string') {
-        if (outgoing.id !== undefined) wire = this.#startClientRequest(outgoing);
-        else [wire, notificationSpan] = this.#startNotification(outgoing);
+        // Explicit context from the sender (toolscope's own path) wins over the ambient one.
+        const parent = (options as { traceContext?: Context } | undefined)?.traceContext ?? context.active();
+        if (outgoing.id !== undefined) wire = this.#startClientRequest(outgoing, parent);
+        else [wire, notificationSpan] = this.#startNotification(outgoing, parent);
       } else if (outgoing.id !== undefined) {
         this.#finish(this.#received, outgoing, 'server');
       }
@@ -157,20 +163,20 @@ export class TracingTransport implements Transport {
 
   // ── outgoing ──
 
-  #startClientRequest(message: Message): Message {
+  #startClientRequest(message: Message, parent: Context): Message {
     if (this.#sent.size >= this.#maxPending) return message;
-    const parent = context.active();
     const pending = this.#startSpan(message, SpanKind.CLIENT, parent, undefined);
     this.#sent.set(message.id as string | number, pending);
-    if (message.method === 'notifications/cancelled') return message;
+    // No trace to continue (nothing recorded, no context from the caller): nothing to inject, no copies.
+    if (!isSpanContextValid(pending.span.spanContext())) return message;
     return { ...message, params: injectContext(message.params, trace.setSpan(parent, pending.span)) };
   }
 
-  #startNotification(message: Message): [Message, Span] {
-    const parent = context.active();
+  #startNotification(message: Message, parent: Context): [Message, Span] {
     const { span } = this.#startSpan(message, SpanKind.CLIENT, parent, undefined);
     if (message.method === 'notifications/cancelled')
       this.#cancel(this.#sent, message.params?.requestId, 'client');
+    if (!isSpanContextValid(span.spanContext())) return [message, span];
     return [{ ...message, params: injectContext(message.params, trace.setSpan(parent, span)) }, span];
   }
 
@@ -205,7 +211,12 @@ export class TracingTransport implements Transport {
     } catch (error) {
       reportOnce(error);
     }
-    const deliver = () => this.onmessage?.(message as unknown as JSONRPCMessage, extra as never);
+    // The span context also travels with the message, so toolscope's own code needs no context manager.
+    const delivered =
+      spanContext === context.active()
+        ? extra
+        : { ...(extra as object | undefined), traceContext: spanContext };
+    const deliver = () => this.onmessage?.(message as unknown as JSONRPCMessage, delivered as never);
     if (span) {
       try {
         context.with(spanContext, deliver);
@@ -229,25 +240,29 @@ export class TracingTransport implements Transport {
     const params = message.params;
     const tool = method === 'tools/call' && typeof params?.name === 'string' ? params.name : undefined;
     const prompt = method === 'prompts/get' && typeof params?.name === 'string' ? params.name : undefined;
-    const attributes: Attributes = { [sc.ATTR_MCP_METHOD_NAME]: method };
-    if (message.id !== undefined) attributes[sc.ATTR_JSONRPC_REQUEST_ID] = String(message.id);
-    if (tool !== undefined) {
-      attributes[sc.ATTR_GEN_AI_TOOL_NAME] = tool;
-      attributes[sc.ATTR_GEN_AI_OPERATION_NAME] = sc.GEN_AI_OPERATION_EXECUTE_TOOL;
-      if (this.#capture.arguments && params?.arguments !== undefined) {
-        attributes[sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = captureJson(params.arguments, this.#capture);
-      }
-    }
-    if (prompt !== undefined) attributes[sc.ATTR_GEN_AI_PROMPT_NAME] = prompt;
-    if (RESOURCE_METHODS.has(method) && typeof params?.uri === 'string')
-      attributes[sc.ATTR_MCP_RESOURCE_URI] = params.uri;
-    this.#addConnectionAttributes(attributes);
     const target = tool ?? prompt;
     const span = this.#options.tracer.startSpan(
       target === undefined ? method : `${method} ${target}`,
-      { kind, attributes, links },
+      { kind, links },
       parent,
     );
+    // Attributes cost allocations; a span that is not recorded (no exporter, or sampled out) needs none.
+    if (span.isRecording()) {
+      const attributes: Attributes = { [sc.ATTR_MCP_METHOD_NAME]: method };
+      if (message.id !== undefined) attributes[sc.ATTR_JSONRPC_REQUEST_ID] = String(message.id);
+      if (tool !== undefined) {
+        attributes[sc.ATTR_GEN_AI_TOOL_NAME] = tool;
+        attributes[sc.ATTR_GEN_AI_OPERATION_NAME] = sc.GEN_AI_OPERATION_EXECUTE_TOOL;
+        if (this.#capture.arguments && params?.arguments !== undefined) {
+          attributes[sc.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = captureJson(params.arguments, this.#capture);
+        }
+      }
+      if (prompt !== undefined) attributes[sc.ATTR_GEN_AI_PROMPT_NAME] = prompt;
+      if (RESOURCE_METHODS.has(method) && typeof params?.uri === 'string')
+        attributes[sc.ATTR_MCP_RESOURCE_URI] = params.uri;
+      this.#addConnectionAttributes(attributes);
+      span.setAttributes(attributes);
+    }
     return { span, start: performance.now(), method, tool, prompt };
   }
 
@@ -370,23 +385,30 @@ export class TracingTransport implements Transport {
     statusCode: string | undefined,
     seconds: number,
   ): void {
-    const instruments = this.#options.instruments;
+    // Service, network and protocol version are fixed per transport (the version once
+    // negotiated), so attributes are cached per transport and the key only names the call kind.
     const version = this.#protocolVersion;
-    const key = `${side}\u0000${method}\u0000${tool ?? ''}\u0000${prompt ?? ''}\u0000${errorType ?? ''}\u0000${statusCode ?? ''}\u0000${version ?? ''}\u0000${this.#options.service ?? ''}\u0000${this.#options.network.transport}`;
-    const attributes = instruments.attributes(key, () => {
-      const built: Attributes = { [sc.ATTR_MCP_METHOD_NAME]: method };
+    if (version !== this.#cachedVersion) {
+      this.#attributeCache.clear();
+      this.#cachedVersion = version;
+    }
+    const key = `${side}|${method}|${tool ?? prompt ?? ''}|${errorType ?? ''}|${statusCode ?? ''}`;
+    let attributes = this.#attributeCache.get(key);
+    if (attributes === undefined) {
+      attributes = { [sc.ATTR_MCP_METHOD_NAME]: method };
       if (tool !== undefined) {
-        built[sc.ATTR_GEN_AI_TOOL_NAME] = tool;
-        built[sc.ATTR_GEN_AI_OPERATION_NAME] = sc.GEN_AI_OPERATION_EXECUTE_TOOL;
+        attributes[sc.ATTR_GEN_AI_TOOL_NAME] = tool;
+        attributes[sc.ATTR_GEN_AI_OPERATION_NAME] = sc.GEN_AI_OPERATION_EXECUTE_TOOL;
       }
-      if (prompt !== undefined) built[sc.ATTR_GEN_AI_PROMPT_NAME] = prompt;
-      if (errorType !== undefined) built[sc.ATTR_ERROR_TYPE] = errorType;
-      if (statusCode !== undefined) built[sc.ATTR_RPC_RESPONSE_STATUS_CODE] = statusCode;
-      if (version !== undefined) built[sc.ATTR_MCP_PROTOCOL_VERSION] = version;
-      this.#addConnectionAttributes(built);
-      delete built[sc.ATTR_MCP_SESSION_ID];
-      return built;
-    });
+      if (prompt !== undefined) attributes[sc.ATTR_GEN_AI_PROMPT_NAME] = prompt;
+      if (errorType !== undefined) attributes[sc.ATTR_ERROR_TYPE] = errorType;
+      if (statusCode !== undefined) attributes[sc.ATTR_RPC_RESPONSE_STATUS_CODE] = statusCode;
+      this.#addConnectionAttributes(attributes);
+      delete attributes[sc.ATTR_MCP_SESSION_ID];
+      // Bounded: past this, measurements carry fresh objects and the metric's cardinality limit applies.
+      if (this.#attributeCache.size < 1024) this.#attributeCache.set(key, attributes);
+    }
+    const instruments = this.#options.instruments;
     (side === 'client' ? instruments.clientOperation : instruments.serverOperation).record(
       seconds,
       attributes,

@@ -34,7 +34,11 @@ const headerGetter: TextMapGetter<Headers> = {
  * Extraction uses the globally configured propagators.
  */
 export function extractContext(meta: unknown, headers: Headers | undefined): Context {
-  if (typeof meta === 'object' && meta !== null) {
+  // Fast path: most messages carry no trace context at all; skip the propagator chain.
+  const inMeta =
+    typeof meta === 'object' && meta !== null && typeof (meta as Carrier).traceparent === 'string';
+  if (!inMeta && headers?.traceparent === undefined) return ROOT_CONTEXT;
+  if (inMeta) {
     const extracted = propagation.extract(ROOT_CONTEXT, meta as Carrier, metaGetter);
     if (trace.getSpanContext(extracted)) return extracted;
   }

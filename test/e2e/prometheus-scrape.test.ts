@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_LABELS, withUnitSuffix } from '../../src/telemetry/index.js';
 import { eventually, FIXTURE, httpClient, startHttpGateway, textOf, writeConfig } from './helpers.js';
 import { freePort, PrometheusServer, requirePrometheus } from './prometheusServer.js';
 
@@ -66,6 +67,38 @@ describe('Prometheus scraping the gateway', () => {
     expect(labels).toEqual([]);
     const sessions = await prometheus.query('count({__name__=~"mcp_.*|toolscope_.*", mcp_session_id!=""})');
     expect(sessions).toEqual([]);
+  });
+
+  it('uses only whitelisted label keys on every toolscope and MCP metric', async () => {
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    // Prometheus family name → allowed label keys (dots become underscores on the wire).
+    const allowed = new Map<string, Set<string>>();
+    for (const [name, labels] of Object.entries(METRIC_LABELS)) {
+      const keys = new Set([
+        ...labels.map((label) => label.replace(/\./g, '_')),
+        'otel_scope_name',
+        'otel_scope_version',
+        'le',
+        'otel_metric_overflow',
+      ]);
+      for (const unit of ['s', 'By', ''])
+        allowed.set(withUnitSuffix(name, unit, false).replace(/\./g, '_'), keys);
+    }
+    let checked = 0;
+    for (const line of text.split('\n')) {
+      const match = /^((?:mcp|toolscope)_[a-z_]+?)(?:_bucket|_count|_sum|_total)?\{(.*)\} /.exec(line);
+      if (!match) continue;
+      const family = [...allowed.keys()].find(
+        (name) =>
+          match[1] === name || match[1]?.startsWith(`${name}_`) || match[1] === name.replace(/_total$/, ''),
+      );
+      expect(family, `unknown metric ${match[1]}`).toBeDefined();
+      const keys = [...(match[2] as string).matchAll(/([a-z_]+)="/g)].map((m) => m[1] as string);
+      for (const key of keys)
+        expect(allowed.get(family as string)?.has(key), `${match[1]} has label ${key}`).toBe(true);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
   });
 
   it('exposes upstream health and pool state as gauges', async () => {

@@ -1,0 +1,288 @@
+#!/usr/bin/env node
+// Step 1 benchmark: what a toolscope hop costs.
+// stdio: direct connection vs a bare forwarder (parse + re-serialise each line: the
+// physical floor of any proxy hop) vs `toolscope proxy` vs `toolscope gateway`.
+// HTTP: direct Streamable HTTP vs the gateway's HTTP endpoint vs `mcp-proxy`, the last
+// two in front of the same stdio server. Sequential and 16 in flight; medians over
+// interleaved rounds.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { BENCH_DIR, fmt, markdownTable, median, percentile, progress, ROOT, report } from './lib/stats.mjs';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1500);
+const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 3000);
+const IN_FLIGHT = 16;
+const ECHO = join(BENCH_DIR, 'fixtures/echo-server.mjs');
+const FORWARDER = join(BENCH_DIR, 'fixtures/forwarder.mjs');
+const CLI = join(ROOT, 'dist/cli.js');
+const MCP_PROXY = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
+const node = process.execPath;
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'toolscope-bench-'));
+const gatewayConfig = join(dir, 'toolscope.json');
+writeFileSync(gatewayConfig, JSON.stringify({ mcpServers: { bench: { command: node, args: [ECHO] } } }));
+
+/** Environment for toolscope processes: quiet, metrics on a private port (the default setup otherwise). */
+async function toolscopeEnv() {
+  return {
+    ...process.env,
+    TOOLSCOPE_LOG_LEVEL: 'error',
+    OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()),
+  };
+}
+
+const stdioScenarios = [
+  { name: 'direct', tool: 'echo', command: async () => ({ command: node, args: [ECHO] }) },
+  {
+    name: 'bare forwarder',
+    tool: 'echo',
+    command: async () => ({ command: node, args: [FORWARDER, node, ECHO] }),
+  },
+  {
+    name: 'toolscope proxy',
+    tool: 'echo',
+    command: async () => ({
+      command: node,
+      args: [CLI, 'proxy', '--', node, ECHO],
+      env: await toolscopeEnv(),
+    }),
+  },
+  {
+    name: 'toolscope gateway',
+    tool: 'bench_echo',
+    command: async () => ({
+      command: node,
+      args: [CLI, 'gateway', gatewayConfig],
+      env: await toolscopeEnv(),
+    }),
+  },
+];
+
+async function connectStdio(scenario) {
+  const { command, args, env } = await scenario.command();
+  const transport = new StdioClientTransport({ command, args, env: env ?? process.env, stderr: 'pipe' });
+  transport.stderr?.on('data', () => {});
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(transport);
+  return { client, close: () => client.close() };
+}
+
+/** Wait for a child to print a line matching `pattern`; returns the match. */
+function waitFor(child, pattern, stream = 'stdout') {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`timeout waiting for ${pattern}: ${text}`)), 20_000);
+    child[stream].on('data', (chunk) => {
+      text += chunk;
+      const match = pattern.exec(text);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    });
+  });
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const httpScenarios = [
+  {
+    name: 'direct HTTP',
+    tool: 'echo',
+    async start() {
+      const child = spawn(node, [ECHO, 'http', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const [, port] = await waitFor(child, /listening (\d+)/);
+      return { url: `http://127.0.0.1:${port}/mcp`, stop: () => stopChild(child) };
+    },
+  },
+  {
+    name: 'toolscope gateway (HTTP)',
+    tool: 'bench_echo',
+    async start() {
+      const child = spawn(node, [CLI, 'gateway', gatewayConfig, '--http', '--port', '0'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: await toolscopeEnv(),
+      });
+      const [, url] = await waitFor(child, /MCP at (http:\/\/\S+)\/mcp/, 'stderr');
+      return { url: `${url}/mcp`, stop: () => stopChild(child) };
+    },
+  },
+  {
+    name: 'mcp-proxy',
+    tool: 'echo',
+    async start() {
+      const port = await freePort();
+      const child = spawn(
+        node,
+        [MCP_PROXY, '--port', String(port), '--host', '127.0.0.1', '--server', 'stream', '--', node, ECHO],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      child.stdout.on('data', () => {});
+      child.stderr.on('data', () => {});
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        try {
+          await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'GET' });
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      return { url: `http://127.0.0.1:${port}/mcp`, stop: () => stopChild(child) };
+    },
+  },
+];
+
+async function connectHttp(url) {
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  return { client, close: () => client.close() };
+}
+
+/** Sequential latencies, then throughput with IN_FLIGHT calls outstanding. */
+async function measure(client, tool, sequential, concurrent) {
+  const call = () => client.callTool({ name: tool, arguments: { message: 'hello' } });
+  for (let i = 0; i < 200; i++) await call();
+  const latencies = new Array(sequential);
+  for (let i = 0; i < sequential; i++) {
+    const start = performance.now();
+    await call();
+    latencies[i] = performance.now() - start;
+  }
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next++ < concurrent) await call();
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  return {
+    p50: percentile(latencies, 0.5) * 1000,
+    p99: percentile(latencies, 0.99) * 1000,
+    throughput: concurrent / seconds,
+  };
+}
+
+async function runRounds(scenarios, open, sequential, concurrent) {
+  const results = new Map(scenarios.map((s) => [s.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? scenarios : [...scenarios].reverse();
+    for (const scenario of order) {
+      const session = await open(scenario);
+      try {
+        results.get(scenario.name).push(await measure(session.client, scenario.tool, sequential, concurrent));
+      } finally {
+        await session.close();
+      }
+    }
+    progress(`round ${round + 1}/${ROUNDS} done`);
+  }
+  return new Map(
+    [...results].map(([name, runs]) => [
+      name,
+      {
+        p50: median(runs.map((r) => r.p50)),
+        p99: median(runs.map((r) => r.p99)),
+        throughput: median(runs.map((r) => r.throughput)),
+      },
+    ]),
+  );
+}
+
+progress(`stdio: ${ROUNDS} rounds × (${SEQUENTIAL} sequential + ${CONCURRENT} at ${IN_FLIGHT} in flight)`);
+const stdio = await runRounds(stdioScenarios, connectStdio, SEQUENTIAL, CONCURRENT);
+progress('HTTP');
+const http = await runRounds(
+  httpScenarios,
+  async (scenario) => {
+    const server = await scenario.start();
+    const session = await connectHttp(server.url);
+    return {
+      client: session.client,
+      close: async () => {
+        await session.close();
+        await server.stop();
+      },
+    };
+  },
+  Math.round(SEQUENTIAL / 2),
+  Math.round(CONCURRENT / 2),
+);
+
+const direct = stdio.get('direct');
+const forwarder = stdio.get('bare forwarder');
+const stdioRows = [...stdio].map(([name, r]) => [
+  name,
+  fmt(r.p50, 0),
+  fmt(r.p99, 0),
+  fmt(r.p50 / direct.p50),
+  fmt(r.p50 / forwarder.p50),
+  fmt(r.throughput, 0),
+  `${fmt((100 * r.throughput) / direct.throughput, 0)} %`,
+  `${fmt((100 * r.throughput) / forwarder.throughput, 0)} %`,
+]);
+const directHttp = http.get('direct HTTP');
+const httpRows = [...http].map(([name, r]) => [
+  name,
+  fmt(r.p50, 0),
+  fmt(r.p99, 0),
+  fmt(r.p50 / directHttp.p50),
+  fmt(r.throughput, 0),
+  `${fmt((100 * r.throughput) / directHttp.throughput, 0)} %`,
+]);
+const proxy = stdio.get('toolscope proxy');
+const gateway = stdio.get('toolscope gateway');
+const gatewayHttp = http.get('toolscope gateway (HTTP)');
+const mcpProxy = http.get('mcp-proxy');
+const verdict = (ok) => (ok ? 'met' : '**missed**');
+
+report(
+  'gateway',
+  `## Proxy and gateway hop (step 1)
+
+One trivial tool (\`echo\`) on an SDK \`McpServer\`, called by an SDK \`Client\`. Default toolscope
+configuration (pipeline, execution control, telemetry with Prometheus metrics; traces not exported).
+Medians of ${ROUNDS} interleaved rounds; latencies from ${SEQUENTIAL} sequential calls, throughput from
+${CONCURRENT} calls with ${IN_FLIGHT} in flight.
+
+### stdio
+
+${markdownTable(['path', 'p50 µs', 'p99 µs', 'p50 / direct', 'p50 / forwarder', 'calls/s @16', 'of direct', 'of forwarder'], stdioRows)}
+
+Targets: toolscope p50 ≤ 1.15× the forwarder's — proxy ${fmt(proxy.p50 / forwarder.p50)}× (${verdict(proxy.p50 / forwarder.p50 <= 1.15)}),
+gateway ${fmt(gateway.p50 / forwarder.p50)}× (${verdict(gateway.p50 / forwarder.p50 <= 1.15)}); throughput ≥ 90 % of the forwarder's —
+proxy ${fmt((100 * proxy.throughput) / forwarder.throughput, 0)} % (${verdict(proxy.throughput / forwarder.throughput >= 0.9)}),
+gateway ${fmt((100 * gateway.throughput) / forwarder.throughput, 0)} % (${verdict(gateway.throughput / forwarder.throughput >= 0.9)}).
+
+### Streamable HTTP
+
+${markdownTable(['path', 'p50 µs', 'p99 µs', 'p50 / direct', 'calls/s @16', 'of direct'], httpRows)}
+
+Target: gateway p50 ≤ 1.5× direct HTTP — ${fmt(gatewayHttp.p50 / directHttp.p50)}× (${verdict(gatewayHttp.p50 / directHttp.p50 <= 1.5)});
+mcp-proxy in the same run: ${fmt(mcpProxy.p50 / directHttp.p50)}×.
+`,
+);

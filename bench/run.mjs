@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `npm run bench [name…]`: runs the benchmarks one after another (never in parallel:
+// they would disturb each other), then gathers bench/results/*.md into bench/RESULTS.md.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_DIR } from './lib/stats.mjs';
+
+const wanted = process.argv.slice(2);
+const all = readdirSync(BENCH_DIR)
+  .filter((file) => file.endsWith('.bench.mjs'))
+  .sort();
+const selected = wanted.length ? all.filter((file) => wanted.some((name) => file.startsWith(name))) : all;
+for (const file of selected) {
+  process.stderr.write(`\n=== ${file}\n`);
+  execFileSync(process.execPath, ['--expose-gc', join(BENCH_DIR, file)], { stdio: 'inherit' });
+}
+
+const resultsDir = join(BENCH_DIR, 'results');
+const sections = existsSync(resultsDir)
+  ? readdirSync(resultsDir)
+      .filter((f) => f.endsWith('.md'))
+      .sort()
+      .map((f) => readFileSync(join(resultsDir, f), 'utf8').trim())
+  : [];
+const header = `# Benchmark results
+
+Produced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version},
+${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}. The machines are shared and noisy: every figure
+is a median over interleaved repetitions, and comparisons are ratios measured in the same run.
+Each section below is written by one benchmark in \`bench/\`; re-run one with \`npm run bench <name>\`.
+`;
+writeFileSync(join(BENCH_DIR, 'RESULTS.md'), `${header}\n${sections.join('\n\n')}\n`);
+process.stderr.write(`\nwrote bench/RESULTS.md (${sections.length} sections)\n`);
