@@ -163,9 +163,20 @@ export function callKind(obs: CallObservation): CallKind {
   }
 }
 
+/**
+ * Whether the CPU figures describe this call alone. Process-window CPU (cheap
+ * profiling) is shared with every call in flight and upstream-process CPU with
+ * the service's other calls: judging a call by them would blame it for its
+ * neighbours, so they count only when the call ran alone.
+ */
+function cpuIsTheCalls(obs: CallObservation): boolean {
+  const attribution = obs.cpuAttribution ?? 'call';
+  return attribution === 'call' || (obs.inFlightDuringCall !== undefined && obs.inFlightDuringCall <= 1);
+}
+
 /** Writes the transformed features of `obs` into `out` (NaN where not informative). */
 export function extractFeatures(obs: CallObservation, kind: CallKind, out: Float64Array): void {
-  const hasCpu = obs.cpuUserMicros !== undefined || obs.cpuSystemMicros !== undefined;
+  const hasCpu = (obs.cpuUserMicros !== undefined || obs.cpuSystemMicros !== undefined) && cpuIsTheCalls(obs);
   const cpuUs = (obs.cpuUserMicros ?? 0) + (obs.cpuSystemMicros ?? 0);
   const ok = kind === CallKind.Success;
   out[F_LATENCY] = ok ? Math.log(Math.max(0, obs.durationMs) + LATENCY_OFFSET_MS) : Number.NaN;

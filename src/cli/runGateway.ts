@@ -24,7 +24,7 @@ export async function runGateway(options: GatewayCommandOptions): Promise<void> 
   const shutdown = new Shutdown();
   process.once('exit', () => gateway.killNow());
   // Serve at once; tools/list waits for services still starting (smart wait).
-  void gateway.start();
+  void runtime.start();
   if (options.http) {
     const front = new HttpFront(gateway, { listen, routes: runtime.httpRoutes() });
     const address = await front.listen();

@@ -62,6 +62,7 @@ export async function runProxy(options: ProxyCommandOptions): Promise<void> {
   const { gateway } = runtime;
   const shutdown = new Shutdown();
   process.once('exit', () => gateway.killNow());
+  await runtime.start();
   const session = await gateway.connect(new StdioServerTransport());
   void session.closed.then(() => shutdown.run());
   shutdown.add(() => runtime.stop());

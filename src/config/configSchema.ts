@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { alertsConfigSchema } from '../alerts/index.js';
+import { analysisConfigSchema } from '../analysis/index.js';
+import { profilingConfigSchema } from '../profiling/index.js';
 import { resilienceConfigSchema } from '../resilience/index.js';
 import { type ServerConfig, serverConfigSchema } from './serverSchema.js';
 import {
@@ -27,6 +30,12 @@ export const toolscopeSectionSchema = z.strictObject({
   telemetry: telemetrySchema.prefault({}),
   /** Pools, queues, timeouts, retries, breakers and fallbacks: defaults, per service, per tool ("service/tool"). */
   execution: resilienceConfigSchema.prefault({}),
+  /** Per-call CPU/heap attribution and profile capture. */
+  profiling: profilingConfigSchema.prefault({}),
+  /** Baselines, isolation forest and verdicts per tool. */
+  analysis: analysisConfigSchema.prefault({}),
+  /** Alert rules (built-ins + yours), cooldowns and handlers. */
+  alerts: alertsConfigSchema.prefault({}),
   /** Where learned state (baselines, forests) is kept across restarts. @default "<config dir>/.toolscope" */
   stateDir: z.string().optional(),
 });

@@ -8,7 +8,25 @@ interface CallTemplate {
   args: (random: () => number) => Record<string, unknown>;
 }
 
-const CITY_NAMES = ['paris', 'tokyo', 'lima', 'oslo', 'nairobi', 'atlantis'];
+// Mostly real cities; now and then one that does not exist (a tool error, as models make).
+const CITY_NAMES = [
+  'paris',
+  'tokyo',
+  'lima',
+  'oslo',
+  'nairobi',
+  'paris',
+  'tokyo',
+  'lima',
+  'oslo',
+  'nairobi',
+  'paris',
+  'tokyo',
+  'lima',
+  'oslo',
+  'nairobi',
+  'atlantis',
+];
 
 /** The agents' mix: mostly good calls, plus the mistakes real models make (bad arguments, wrong names). */
 const MIX: readonly CallTemplate[] = [

@@ -43,12 +43,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const durationMs = options.durationMs ?? 30_000;
   const incident = new DemoIncident();
   const config = parseConfig(
-    { mcpServers: {}, toolscope: { listen: { port: options.port ?? 8765 } } },
+    {
+      mcpServers: {},
+      // The demo's tools run in this process, so their CPU and heap can be measured per call exactly.
+      toolscope: { listen: { port: options.port ?? 8765 }, profiling: { mode: 'exact' } },
+    },
     { env: {} },
   );
-  const runtime = new ToolscopeRuntime({ config, inProcess: demoServices(incident) });
+  const runtime = new ToolscopeRuntime({ config, inProcess: demoServices(incident), stateDir: null });
   const { gateway, stats } = runtime;
-  await gateway.start();
+  await runtime.start();
   const front = await listenWithFallback(
     gateway,
     config.toolscope.listen,

@@ -1,14 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ServerConfig, ToolscopeConfig } from '../config/index.js';
+import type { ToolscopeConfig } from '../config/index.js';
 import { ToolStatsCollector } from '../dashboard/index.js';
-import {
-  Gateway,
-  type GatewayListener,
-  type HttpRoute,
-  type InProcessService,
-  type Scope,
-} from '../gateway/index.js';
+import { Gateway, type GatewayListener, type HttpRoute, type InProcessService } from '../gateway/index.js';
+import { createProfiling, type Profiling } from '../profiling/index.js';
 import { createExecutionControl, type ExecutionControl } from '../resilience/index.js';
 import {
   type NetworkInfo,
@@ -18,6 +14,8 @@ import {
   TracingTransport,
 } from '../telemetry/index.js';
 import { VERSION } from '../version.js';
+import { AnalysisWiring } from './AnalysisWiring.js';
+import { downstreamNetwork, upstreamNetwork } from './networkInfo.js';
 
 /** How the runtime is assembled. */
 export interface RuntimeOptions {
@@ -32,23 +30,36 @@ export interface RuntimeOptions {
   /** Serve Prometheus on its own port (OTEL_EXPORTER_PROMETHEUS_PORT, default 9464). @default true */
   servePrometheus?: boolean;
   listeners?: readonly GatewayListener[];
+  /**
+   * Where learned state is kept across restarts. `null` disables persistence.
+   * @default toolscope.stateDir, else "<config dir>/.toolscope"
+   */
+  stateDir?: string | null;
+  /** Where toolscope's own log lines go (alerts, warnings). @default stderr */
+  log?: (line: string) => void;
 }
 
 /**
- * The composition root: telemetry, execution control, the gateway with its
- * pipeline, and the observers, wired from one config. Every entry point (demo,
- * gateway, proxy) builds one of these; nothing else assembles capabilities.
+ * The composition root: telemetry, execution control, profiling, the gateway with
+ * its pipeline, and the observers (stats, metrics, analyzer → alerts, profiler),
+ * wired from one config. Every entry point (demo, gateway, proxy) builds one of
+ * these; nothing else assembles capabilities.
  */
 export class ToolscopeRuntime {
   readonly config: ToolscopeConfig;
   readonly telemetry: Telemetry;
   readonly control: ExecutionControl;
+  readonly profiling: Profiling;
   readonly gateway: Gateway;
+  readonly analysis: AnalysisWiring;
   readonly stats = new ToolStatsCollector();
+  readonly startedAt = Date.now();
+  #stopped: Promise<void> | undefined;
 
   constructor(options: RuntimeOptions) {
     this.config = options.config;
     const toolscope = options.config.toolscope;
+    const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
     this.telemetry = Telemetry.start({
       config: toolscope.telemetry,
       version: VERSION,
@@ -60,82 +71,82 @@ export class ToolscopeRuntime {
     const telemetry = this.telemetry;
     // OTEL_SDK_DISABLED=true (the standard switch): no spans, no metrics, just the pipeline.
     const telemetryOn = process.env.OTEL_SDK_DISABLED?.toLowerCase() !== 'true';
-    const downstream: NetworkInfo =
-      (options.downstream ?? (options.stdoutIsProtocol ? 'pipe' : 'tcp')) === 'tcp'
-        ? { transport: 'tcp', protocolName: 'http', protocolVersion: '1.1' }
-        : { transport: options.downstream === 'inproc' ? 'inproc' : 'pipe' };
     let gateway: Gateway | undefined;
     this.control = createExecutionControl(toolscope.execution, {
       resolveFallback: (key) => gateway?.resolveKey(key),
     });
+    this.profiling = createProfiling(toolscope.profiling, {
+      locate: (service) => gateway?.upstreams.get(service)?.pid,
+    });
+    const stateDir =
+      options.stateDir === null
+        ? undefined
+        : (options.stateDir ?? toolscope.stateDir ?? join(options.config.baseDir, '.toolscope'));
+    this.analysis = new AnalysisWiring({
+      config: toolscope,
+      stateDir,
+      meter: telemetryOn ? telemetry.meter : undefined,
+      log,
+      notifyClients: (level, data) => {
+        for (const session of gateway?.sessions ?? []) {
+          session.peer.notify('notifications/message', { level, logger: 'toolscope', data });
+        }
+      },
+    });
+    this.analysis.addVerdictObserver(this.profiling.capture);
     const servers = options.config.servers;
+    const downstream = downstreamNetwork(options.downstream ?? (options.stdoutIsProtocol ? 'pipe' : 'tcp'));
+    const tap = (
+      transport: Transport,
+      role: 'client' | 'server',
+      network: NetworkInfo,
+      service?: string,
+    ): Transport =>
+      new TracingTransport(transport, {
+        tracer: telemetry.tracer,
+        instruments: telemetry.instruments,
+        role,
+        service,
+        network,
+        capture: telemetry.capture,
+      });
     gateway = new Gateway({
       config: options.config,
       mode: options.mode,
       inProcess: options.inProcess,
       version: VERSION,
-      stages: { afterValidate: [this.control.admit, this.control.guard] },
+      stages: {
+        afterValidate: [this.control.admit, this.control.guard],
+        beforeExecute: [this.profiling.stage],
+      },
       listeners: [
         {
           onUpstreamState: (service, state, previous) => {
-            if (state === 'ready' && (previous === 'reconnecting' || previous === 'failed')) {
+            // A fresh connection should not wait out a cool-down earned by the dead one.
+            if (state === 'ready' && (previous === 'reconnecting' || previous === 'failed'))
               this.control.breakers.resetService(service);
-            }
+            this.analysis.onUpstreamState(service, state);
           },
         },
         ...(options.listeners ?? []),
       ],
-      wrapUpstreamTransport: !telemetryOn
-        ? undefined
-        : (transport: Transport, service: string) =>
-            new TracingTransport(transport, {
-              tracer: telemetry.tracer,
-              instruments: telemetry.instruments,
-              role: 'client',
-              service,
-              network: upstreamNetwork(servers[service]),
-              capture: telemetry.capture,
-            }),
-      wrapDownstreamTransport: !telemetryOn
-        ? undefined
-        : (transport: Transport, _scope: Scope) =>
-            new TracingTransport(transport, {
-              tracer: telemetry.tracer,
-              instruments: telemetry.instruments,
-              role: 'server',
-              network: downstream,
-              capture: telemetry.capture,
-            }),
+      wrapUpstreamTransport: telemetryOn
+        ? (transport, service) => tap(transport, 'client', upstreamNetwork(servers[service]), service)
+        : undefined,
+      wrapDownstreamTransport: telemetryOn ? (transport) => tap(transport, 'server', downstream) : undefined,
     });
     this.gateway = gateway;
+    this.control.breakers.onStateChange((change) => this.analysis.onBreakerState(change));
     gateway.observe.subscribe(this.stats);
     if (telemetryOn) gateway.observe.subscribe(new ObservationMetrics(telemetry.meter));
-    registerStateGauges(telemetry.meter, {
-      pools: () =>
-        this.control.pools.list().map((pool) => ({
-          id: pool.id,
-          service: pool.id.split('/')[0] as string,
-          limit: pool.limit,
-          inFlight: pool.inFlight,
-          queued: pool.queued,
-        })),
-      upstreams: () =>
-        [...gateway.upstreams.values()].map((upstream) => ({
-          service: upstream.name,
-          state: upstream.state,
-          restarts: upstream.restarts,
-        })),
-      breakers: () =>
-        this.control.breakers.list().map((breaker) => {
-          const snapshot = breaker.snapshot();
-          return {
-            service: snapshot.service,
-            tool: snapshot.tool,
-            scope: snapshot.scope,
-            state: snapshot.state === 'open' ? 2 : snapshot.state === 'half_open' ? 1 : 0,
-          };
-        }),
-    });
+    gateway.observe.subscribe(this.analysis);
+    if (telemetryOn) this.#registerGauges();
+  }
+
+  /** Connect the upstreams, restore learned state, start the analyzer and alerts. */
+  async start(): Promise<void> {
+    await this.analysis.start();
+    await this.gateway.start();
   }
 
   /** Routes the gateway's HTTP listener serves besides MCP: `/metrics`, `/healthz`. */
@@ -161,23 +172,44 @@ export class ToolscopeRuntime {
     ];
   }
 
-  /** Stop serving, stop upstreams, flush telemetry. */
-  async stop(): Promise<void> {
-    await this.gateway.stop();
-    await this.telemetry.shutdown();
+  /** Stop serving, save learned state, stop upstreams, flush telemetry (each step bounded). */
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      await this.analysis.stop();
+      this.profiling.close();
+      await this.gateway.stop();
+      await this.telemetry.shutdown();
+    })();
+    return this.#stopped;
   }
-}
 
-function upstreamNetwork(server: ServerConfig | undefined): NetworkInfo {
-  if (!server) return { transport: 'inproc' };
-  if (server.kind === 'stdio') return { transport: 'pipe' };
-  const url = new URL(server.url);
-  const port = url.port ? Number(url.port) : url.protocol === 'https:' || url.protocol === 'wss:' ? 443 : 80;
-  return {
-    transport: 'tcp',
-    protocolName: server.transport === 'ws' ? 'websocket' : 'http',
-    protocolVersion: server.transport === 'ws' ? undefined : '1.1',
-    peerAddress: url.hostname,
-    peerPort: port,
-  };
+  #registerGauges(): void {
+    registerStateGauges(this.telemetry.meter, {
+      pools: () =>
+        this.control.pools.list().map((pool) => ({
+          id: pool.id,
+          service: pool.id.split('/')[0] as string,
+          limit: pool.limit,
+          inFlight: pool.inFlight,
+          queued: pool.queued,
+        })),
+      upstreams: () =>
+        [...this.gateway.upstreams.values()].map((upstream) => ({
+          service: upstream.name,
+          state: upstream.state,
+          restarts: upstream.restarts,
+        })),
+      breakers: () =>
+        this.control.breakers.list().map((breaker) => {
+          const snapshot = breaker.snapshot();
+          return {
+            service: snapshot.service,
+            tool: snapshot.tool,
+            scope: snapshot.scope,
+            state: snapshot.state === 'open' ? 2 : snapshot.state === 'half_open' ? 1 : 0,
+          };
+        }),
+      upstreamProcesses: () => this.profiling.upstream?.stats() ?? [],
+    });
+  }
 }

@@ -26,11 +26,19 @@ export interface BreakerReading {
   state: number;
 }
 
+/** An upstream process tree as the gauges see it (OS figures). */
+export interface UpstreamProcessReading {
+  service: string;
+  cpuUtilization: number;
+  rssBytes: number;
+}
+
 /** Where the gauges read from; each source is optional and read at collection time only. */
 export interface StateSources {
   pools?: () => Iterable<PoolReading>;
   upstreams?: () => Iterable<UpstreamReading>;
   breakers?: () => Iterable<BreakerReading>;
+  upstreamProcesses?: () => Iterable<UpstreamProcessReading>;
 }
 
 const UPSTREAM_STATES = ['initializing', 'ready', 'degraded', 'failed', 'reconnecting', 'stopped'] as const;
@@ -97,6 +105,26 @@ export function registerStateGauges(meter: Meter, sources: StateSources): void {
     })
     .addCallback(
       observeEach(sources.upstreams, (r, u) => r.observe(u.restarts, { [ts.ATTR_TS_SERVICE]: u.service })),
+    );
+  meter
+    .createObservableGauge(ts.METRIC_TS_UPSTREAM_CPU, {
+      unit: '1',
+      description: 'CPU of the upstream process tree, in cores.',
+    })
+    .addCallback(
+      observeEach(sources.upstreamProcesses, (r, p) =>
+        r.observe(p.cpuUtilization, { [ts.ATTR_TS_SERVICE]: p.service }),
+      ),
+    );
+  meter
+    .createObservableGauge(ts.METRIC_TS_UPSTREAM_RSS, {
+      unit: 'By',
+      description: 'Resident memory of the upstream process tree.',
+    })
+    .addCallback(
+      observeEach(sources.upstreamProcesses, (r, p) =>
+        r.observe(p.rssBytes, { [ts.ATTR_TS_SERVICE]: p.service }),
+      ),
     );
   meter
     .createObservableGauge(ts.METRIC_TS_BREAKER_STATE, {

@@ -1,3 +1,4 @@
+export { type AlertReading, registerAlertInstruments } from './AlertTelemetry.js';
 export { type ContentCapturePolicy, captureJson, NO_CAPTURE } from './ContentCapture.js';
 export {
   BYTES_BUCKETS,
@@ -27,3 +28,4 @@ export {
   type TraceExportPlan,
 } from './Telemetry.js';
 export { type NetworkInfo, TracingTransport, type TracingTransportOptions } from './TracingTransport.js';
+export { type ActiveAnomaly, VerdictTelemetry } from './VerdictTelemetry.js';

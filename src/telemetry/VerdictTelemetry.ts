@@ -1,0 +1,98 @@
+import {
+  type Attributes,
+  type Context,
+  type Counter,
+  type Histogram,
+  type Meter,
+  trace,
+} from '@opentelemetry/api';
+import type { Verdict } from '../analysis/index.js';
+import { ATTR_GEN_AI_TOOL_NAME } from './semconv.js';
+import * as ts from './toolscopeNames.js';
+
+/** A tool currently judged anomalous, for the active-anomaly gauge. */
+export interface ActiveAnomaly {
+  service: string;
+  tool: string;
+  severity: string;
+}
+
+/**
+ * The analyzer's judgement as telemetry: the anomaly score of every call
+ * (`toolscope.anomaly.score`), anomalous calls by severity
+ * (`toolscope.anomalies`), tools in an anomalous state (`toolscope.anomaly.active`),
+ * and, on the call's own span, the score and — for anomalous calls — an event
+ * with the deviating features, reasons and recommendations.
+ */
+export class VerdictTelemetry {
+  readonly #score: Histogram;
+  readonly #anomalies: Counter;
+  readonly #tools = new Map<string, { base: Attributes; bySeverity: Map<string, Attributes> }>();
+
+  constructor(meter: Meter, active: () => Iterable<ActiveAnomaly>) {
+    this.#score = meter.createHistogram(ts.METRIC_TS_ANOMALY_SCORE, {
+      unit: '1',
+      description: 'Anomaly score of each call (0 normal … 1 anomalous).',
+      advice: { explicitBucketBoundaries: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] },
+    });
+    this.#anomalies = meter.createCounter(ts.METRIC_TS_ANOMALIES, {
+      unit: '{call}',
+      description: 'Calls judged anomalous, by severity.',
+    });
+    meter
+      .createObservableGauge(ts.METRIC_TS_ANOMALY_ACTIVE, {
+        description: '1 while a tool is in an anomalous state.',
+      })
+      .addCallback((result) => {
+        for (const a of active()) {
+          result.observe(1, {
+            [ts.ATTR_TS_SERVICE]: a.service,
+            [ATTR_GEN_AI_TOOL_NAME]: a.tool,
+            [ts.ATTR_TS_SEVERITY]: a.severity,
+          });
+        }
+      });
+  }
+
+  /** Record a verdict; `traceContext` is the call's (its span gets the score and, if anomalous, an event). */
+  record(verdict: Verdict, traceContext: Context | undefined): void {
+    const tool = this.#attributes(verdict);
+    if (!verdict.warmingUp) this.#score.record(verdict.score, tool.base);
+    if (verdict.anomaly && verdict.severity) {
+      let attributes = tool.bySeverity.get(verdict.severity);
+      if (!attributes) {
+        attributes = { ...tool.base, [ts.ATTR_TS_SEVERITY]: verdict.severity };
+        tool.bySeverity.set(verdict.severity, attributes);
+      }
+      this.#anomalies.add(1, attributes);
+    }
+    const span = traceContext ? trace.getSpan(traceContext) : undefined;
+    if (!span?.isRecording()) return;
+    span.setAttribute(ts.ATTR_TS_ANOMALY_SCORE, verdict.score);
+    if (!verdict.anomaly) return;
+    span.setAttribute(ts.ATTR_TS_ANOMALY, true);
+    span.setAttribute(
+      ts.ATTR_TS_ANOMALY_FEATURES,
+      verdict.deviations.map((d) => d.feature),
+    );
+    span.addEvent(ts.EVENT_TS_ANOMALY, {
+      [ts.ATTR_TS_SEVERITY]: verdict.severity ?? 'warning',
+      [ts.ATTR_TS_ANOMALY_SCORE]: verdict.score,
+      [ts.ATTR_TS_ANOMALY_FEATURES]: verdict.deviations.map((d) => `${d.feature} z=${d.z.toFixed(1)}`),
+      'toolscope.anomaly.reasons': [...verdict.reasons],
+      'toolscope.anomaly.recommendations': [...verdict.recommendations],
+    });
+  }
+
+  #attributes(verdict: Verdict) {
+    let tool = this.#tools.get(verdict.ref.key);
+    if (!tool) {
+      tool = {
+        base: { [ts.ATTR_TS_SERVICE]: verdict.ref.service, [ATTR_GEN_AI_TOOL_NAME]: verdict.ref.tool },
+        bySeverity: new Map(),
+      };
+      if (this.#tools.size < 10_000) this.#tools.set(verdict.ref.key, tool);
+    }
+    return tool;
+  }
+}
