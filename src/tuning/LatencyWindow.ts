@@ -1,4 +1,5 @@
 import type { LimitSample } from './LimitController.js';
+import { robustLatency } from './robustLatency.js';
 
 /** What one closed window of samples says. Latencies are execution latencies, ms. */
 export interface WindowStats {
@@ -6,11 +7,11 @@ export interface WindowStats {
   readonly endMs: number;
   /** Latency samples (successful calls) in the window. */
   readonly samples: number;
-  /** Low quantile of latency (robust to slow outliers; moves with queueing, which delays every call). */
+  /** Robust latency: mean of the fastest calls (see {@link robustLatency}); moves with queueing, not with outliers. */
   readonly quantileMs: number;
   /** Mean latency (includes outliers: Little's law needs it). */
   readonly meanMs: number;
-  /** Standard error of log(quantile), from the window's own spread. */
+  /** Standard error of log(quantileMs), from the window's own spread. */
   readonly logSe: number;
   /** Completions per second by Little's law (mean in-flight / mean latency). */
   readonly throughputPerSec: number;
@@ -43,11 +44,11 @@ export class LatencyWindow {
   #startMs: number;
 
   /**
-   * @param quantile the latency quantile the window reports (0–1)
+   * @param trim share of the slowest calls left out of the robust latency (0–1)
    * @param capacity latencies kept per window
    */
   constructor(
-    readonly quantile: number,
+    readonly trim: number,
     startMs: number,
     capacity = 2048,
   ) {
@@ -103,18 +104,14 @@ export class LatencyWindow {
   /** Closes the window at `endMs`, returns its stats and starts the next one. */
   close(endMs: number): WindowStats {
     const n = Math.min(this.#stored, this.#latencies.length);
-    const sorted = this.#latencies.subarray(0, n).sort();
-    const at = (q: number): number => sorted[Math.min(n - 1, Math.max(0, Math.floor(q * n)))] ?? Number.NaN;
-    const q = at(this.quantile);
-    // Robust log-spread from the interquartile range; floor it so a tiny window is never "certain".
-    const sigma = n >= 4 ? Math.max(0.05, Math.log(at(0.75) / Math.max(1e-9, at(0.25))) / 1.349) : 1;
+    const robust = robustLatency(this.#latencies.subarray(0, n).sort(), this.trim);
     const stats: WindowStats = {
       startMs: this.#startMs,
       endMs,
       samples: this.#count,
-      quantileMs: q,
+      quantileMs: n > 0 ? robust.valueMs : Number.NaN,
       meanMs: this.#count > 0 ? this.#sum / this.#count : Number.NaN,
-      logSe: (1.36 * sigma) / Math.sqrt(Math.max(1, n)),
+      logSe: robust.logSe,
       throughputPerSec: this.#count > 0 ? (1000 * this.#inFlightSum) / this.#sum : 0,
       meanInFlight: this.#count > 0 ? this.#inFlightSum / this.#count : 0,
       drops: this.#timeouts + this.#overloaded,

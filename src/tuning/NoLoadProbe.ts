@@ -1,8 +1,9 @@
 import type { LimitSample } from './LimitController.js';
+import { robustLatency } from './robustLatency.js';
 
 /** What a finished probe measured. */
 export interface ProbeResult {
-  /** The latency quantile of the calls admitted during the probe, ms. */
+  /** Robust latency of the calls admitted during the probe, ms. */
   readonly quantileMs: number;
   /** Standard error of its logarithm. */
   readonly logSe: number;
@@ -48,12 +49,10 @@ export class NoLoadProbe {
   }
 
   /** The measurement, or undefined with fewer than `minSamples` calls. */
-  result(quantile: number, minSamples: number): ProbeResult | undefined {
+  result(trim: number, minSamples: number): ProbeResult | undefined {
     const n = this.#samples.length;
     if (n < minSamples) return undefined;
-    const sorted = Float64Array.from(this.#samples).sort();
-    const at = (q: number): number => sorted[Math.min(n - 1, Math.floor(q * n))]!;
-    const sigma = Math.max(0.05, Math.log(at(0.75) / Math.max(1e-9, at(0.25))) / 1.349);
-    return { quantileMs: at(quantile), logSe: (1.36 * sigma) / Math.sqrt(n), samples: n };
+    const robust = robustLatency(Float64Array.from(this.#samples).sort(), trim);
+    return { quantileMs: robust.valueMs, logSe: robust.logSe, samples: n };
   }
 }

@@ -63,6 +63,8 @@ export class PoolController implements LimitController {
   /** Windows of the current shrink episode (witnesses for "latency is not ours"). */
   #congested: WindowStats[] = [];
   #calmWindows = 0;
+  /** Consecutive full-pool windows without a measurable queue. */
+  #quietWindows = 0;
   #growth: number;
   #probe: NoLoadProbe | undefined;
   /** True while the probe admits calls at its own limit. */
@@ -76,7 +78,7 @@ export class PoolController implements LimitController {
   /** @param now the clock at creation (the first window starts here). */
   constructor(options: PoolControllerOptions = {}, now = 0) {
     this.#o = resolvePoolControllerOptions(options);
-    this.#window = new LatencyWindow(this.#o.latencyQuantile, now);
+    this.#window = new LatencyWindow(this.#o.latencyTrim, now);
     this.#limit = this.#o.initialLimit;
     this.#growth = this.#o.initialGrowth;
   }
@@ -187,7 +189,8 @@ export class PoolController implements LimitController {
       // Confidently more queue than wanted: shrink towards capacity + headroom.
       this.#growth = o.initialGrowth;
       this.#calmWindows = 0;
-      const severe = queue >= o.severeQueue * inFlight || now < this.#holdUntil;
+      this.#quietWindows = 0;
+      const severe = queue - 2 * queueSe >= o.severeQueue * inFlight || now < this.#holdUntil;
       // A severe jump starts a new episode: older windows describe the upstream before the change.
       if (severe) this.#congested = [];
       else if (this.#rebaselineIfNotOurs(w, now)) return;
@@ -205,21 +208,19 @@ export class PoolController implements LimitController {
       return;
     }
     if (++this.#calmWindows >= 2) this.#congested = [];
+    const quiet = queue < Math.max(2 * queueSe, wanted / 2);
+    this.#quietWindows = quiet && saturated ? this.#quietWindows + 1 : 0;
     if (queue < wanted && saturated && now >= this.#holdUntil) {
-      if (queue > Math.max(2 * queueSe, wanted / 2)) {
-        // A measurable but small queue: the knee is known, close in on it.
-        this.#growth = o.initialGrowth;
-        this.#set(
-          this.#limit + o.gain * (capacity + wanted - this.#limit),
-          'probe_up',
-          now,
-          this.#evidence(w),
-        );
-      } else {
-        // Full pool, no measurable queue: below the knee, find it (slow-start steps; an
-        // overshoot is measurable, so the next window corrects it).
+      if (this.#quietWindows >= 2) {
+        // Full pool and, twice running, no measurable queue: below the knee (recovery, start);
+        // find it with slow-start steps. An overshoot is measurable, so it is corrected next.
         this.#set(this.#limit * (1 + this.#growth), 'probe_up', now, this.#evidence(w));
         this.#growth = Math.min(o.maxGrowth, this.#growth * 2);
+      } else {
+        // Near the knee: close in on capacity + headroom, at least one call per window.
+        this.#growth = o.initialGrowth;
+        const step = Math.max(1, o.gain * (capacity + wanted - this.#limit));
+        this.#set(this.#limit + step, 'probe_up', now, this.#evidence(w));
       }
     } else {
       this.#growth = o.initialGrowth; // unsure, or not limited by the pool: hold
@@ -308,7 +309,7 @@ export class PoolController implements LimitController {
     const wasAdmitting = this.#probeAdmitting;
     this.#probe = undefined;
     this.#probeAdmitting = false;
-    const result = complete ? probe.result(this.#o.latencyQuantile, 8) : undefined;
+    const result = complete ? probe.result(this.#o.latencyTrim, 8) : undefined;
     if (result !== undefined) {
       const prior = this.#noLoad ?? result.quantileMs;
       const bound = Math.exp(2 * result.logSe);

@@ -13,10 +13,10 @@ export interface PoolControllerOptions {
   /** A window closes after this long even with fewer samples. @default 2000 */
   readonly maxWindowMs?: number;
   /**
-   * Latency quantile each window is summarised by. A low quantile moves with queueing (every
-   * call waits) but hardly with a burst of slow outliers. @default 0.25
+   * Share of the slowest calls each window's latency summary leaves out: the mean of the rest
+   * moves with queueing (every call waits) but hardly with a burst of slow outliers. @default 0.2
    */
-  readonly latencyQuantile?: number;
+  readonly latencyTrim?: number;
   /**
    * The limit tracks the estimated upstream capacity times (1 + headroom). The small standing
    * queue this keeps is what makes the capacity measurable. @default 0.15
@@ -82,7 +82,7 @@ export function resolvePoolControllerOptions(
     windowMs: options.windowMs ?? 250,
     minWindowSamples: options.minWindowSamples ?? 20,
     maxWindowMs: options.maxWindowMs ?? 2000,
-    latencyQuantile: options.latencyQuantile ?? 0.25,
+    latencyTrim: options.latencyTrim ?? 0.2,
     headroom: options.headroom ?? 0.15,
     gain: options.gain ?? 0.5,
     maxDecrease: options.maxDecrease ?? 0.5,

@@ -79,7 +79,6 @@ export function simulatePool(scenario: SimScenario, controller: LimitController)
   const capacity = Math.ceil(scenario.arrivalRatePerSec * (scenario.durationMs / 1000) * 1.2 + 1024);
   let arrivalMs: Float64Array = new Float64Array(capacity);
   let baseService: Float64Array = new Float64Array(capacity);
-  let noiseDraw: Float64Array = new Float64Array(capacity);
   let dispatchMs: Float64Array = new Float64Array(capacity);
   let inFlightAtStart: Int32Array = new Int32Array(capacity);
   let state: Uint8Array = new Uint8Array(capacity);
@@ -97,7 +96,6 @@ export function simulatePool(scenario: SimScenario, controller: LimitController)
     };
     arrivalMs = f64(arrivalMs);
     baseService = f64(baseService);
-    noiseDraw = f64(noiseDraw);
     dispatchMs = f64(dispatchMs);
     latencyMs = f64(latencyMs);
     execMs = f64(execMs);
@@ -164,7 +162,7 @@ export function simulatePool(scenario: SimScenario, controller: LimitController)
   const startService = (id: number, now: number): void => {
     busy++;
     state[id] = IN_SERVICE;
-    const service = baseService[id]! * serviceScale * noiseFactor(now, noiseDraw[id]!);
+    const service = baseService[id]! * serviceScale;
     events.push(now + service, id * KINDS + SERVICE_DONE);
   };
 
@@ -227,8 +225,8 @@ export function simulatePool(scenario: SimScenario, controller: LimitController)
       if (calls === arrivalMs.length) grow();
       const nid = calls++;
       arrivalMs[nid] = next;
-      baseService[nid] = serviceRnd.logNormal(scenario.serviceMeanMs, scenario.serviceCv);
-      noiseDraw[nid] = serviceRnd.next();
+      const work = serviceRnd.logNormal(scenario.serviceMeanMs, scenario.serviceCv);
+      baseService[nid] = work * noiseFactor(next, serviceRnd.next());
       events.push(next, nid * KINDS + ARRIVAL);
     }
     purgeExpired(now);
@@ -279,8 +277,8 @@ export function simulatePool(scenario: SimScenario, controller: LimitController)
     const first = arrivalsRnd.exponential(1000 / scenario.arrivalRatePerSec);
     calls = 1;
     arrivalMs[0] = first;
-    baseService[0] = serviceRnd.logNormal(scenario.serviceMeanMs, scenario.serviceCv);
-    noiseDraw[0] = serviceRnd.next();
+    const work = serviceRnd.logNormal(scenario.serviceMeanMs, scenario.serviceCv);
+    baseService[0] = work * noiseFactor(first, serviceRnd.next());
     events.push(first, ARRIVAL);
   }
   for (let p = 1; p < scenario.phases.length; p++)

@@ -17,8 +17,9 @@ export interface CapacityPhase {
 
 /**
  * Noise bursts: at exponentially spaced times, for a short while, a fraction of the calls
- * that start service take `factor`× longer (GC pauses, cache misses, a noisy neighbour).
- * Capacity over the long run is unchanged: a good controller does not chase them.
+ * that arrive take `factor`× longer (a burst of heavy requests, cold caches). Capacity over
+ * the long run is unchanged: a good controller does not chase them. The slowness is a
+ * property of the call, fixed at arrival, so every controller serves the same work.
  */
 export interface NoiseBursts {
   readonly meanIntervalMs: number;
