@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import { estimateJsonBytes } from '../jsonrpc/index.js';
 import {
   type CallStage,
@@ -79,6 +80,8 @@ export class InProcessToolRunner implements ToolResolver {
       signal: signalOf(extra),
       inputBytes: safeBytes(params.arguments),
       progress: undefined,
+      // The SERVER span the transport opened (the handler runs in it): observers annotate it.
+      context: context.active(),
       extensions: { [SDK_REQUEST]: request, [SDK_EXTRA]: extra },
     });
   }

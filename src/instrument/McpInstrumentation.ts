@@ -186,7 +186,7 @@ export class McpInstrumentation {
       capture: this.#telemetry.capture ?? NO_CAPTURE,
     };
     this.#unsubscribeMetrics?.();
-    this.#unsubscribeMetrics = this.inProcess.subscribe(new ObservationMetrics(meter));
+    this.#unsubscribeMetrics = this.inProcess.subscribe(new ObservationMetrics(meter, { admission: false }));
     return this.#handles;
   }
 }

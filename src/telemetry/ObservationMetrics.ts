@@ -25,8 +25,15 @@ export class ObservationMetrics implements CallObserver {
   readonly #gc: Histogram;
   readonly #eventLoop: Histogram;
   readonly #tools = new Map<string, ToolAttributes>();
+  readonly #admission: boolean;
 
-  constructor(meter: Meter) {
+  /**
+   * @param options.admission Calls pass an admit stage, so queue wait and in-flight figures mean
+   *   something. In-process instrumentation has none: it skips that histogram and those span
+   *   attributes (a constant 0 per call costs a measurement and says nothing). @default true
+   */
+  constructor(meter: Meter, options: { admission?: boolean } = {}) {
+    this.#admission = options.admission ?? true;
     const seconds = { explicitBucketBoundaries: [...TOOLSCOPE_SECONDS_BUCKETS] };
     this.#duration = meter.createHistogram(ts.METRIC_TS_CALL_DURATION, {
       unit: 's',
@@ -77,7 +84,7 @@ export class ObservationMetrics implements CallObserver {
       tool.byError.set(errorKey, withError);
     }
     this.#duration.record(o.durationMs / 1000, withError);
-    this.#queueWait.record(o.queueWaitMs / 1000, tool.base);
+    if (this.#admission) this.#queueWait.record(o.queueWaitMs / 1000, tool.base);
     if (o.cpuUserMicros !== undefined) {
       const attribution = o.cpuAttribution ?? 'call';
       let cpu = tool.cpu.get(attribution);
@@ -91,7 +98,7 @@ export class ObservationMetrics implements CallObserver {
     if (o.heapAllocatedBytes !== undefined) this.#heap.record(o.heapAllocatedBytes, tool.base);
     if (o.gcOverlapMs !== undefined) this.#gc.record(o.gcOverlapMs / 1000, tool.base);
     if (o.eventLoopDelayMs !== undefined) this.#eventLoop.record(o.eventLoopDelayMs / 1000, tool.base);
-    annotateActiveSpan(o);
+    annotateActiveSpan(o, this.#admission);
   }
 
   #toolAttributes(o: CallObservation): ToolAttributes {
@@ -110,12 +117,14 @@ export class ObservationMetrics implements CallObserver {
 }
 
 /** Put toolscope's view of the call on the span it runs in (the SERVER span of the request). */
-function annotateActiveSpan(o: CallObservation): void {
+function annotateActiveSpan(o: CallObservation, admission: boolean): void {
   const span = o.traceContext ? trace.getSpan(o.traceContext) : trace.getActiveSpan();
   if (!span?.isRecording()) return;
   span.setAttribute(ts.ATTR_TS_SERVICE, o.ref.service);
-  span.setAttribute(ts.ATTR_TS_QUEUE_WAIT, o.queueWaitMs / 1000);
-  span.setAttribute(ts.ATTR_TS_IN_FLIGHT, o.inFlightAtStart);
+  if (admission) {
+    span.setAttribute(ts.ATTR_TS_QUEUE_WAIT, o.queueWaitMs / 1000);
+    span.setAttribute(ts.ATTR_TS_IN_FLIGHT, o.inFlightAtStart);
+  }
   if (o.errorType) span.setAttribute(ts.ATTR_TS_ERROR_TYPE, o.errorType);
   if (o.attempts > 1) span.setAttribute(ts.ATTR_TS_ATTEMPTS, o.attempts);
   if (o.cpuUserMicros !== undefined) {

@@ -1,0 +1,237 @@
+#!/usr/bin/env node
+// Overhead of MCP instrumentation on one tool call: bare SDK Client → McpServer over InMemoryTransport,
+// versus the same with toolscope's client + server instrumentation, @traceloop/instrumentation-mcp
+// (its manuallyInstrument, defaults) and Sentry's MCP server integration (wrapMcpServerWithSentry).
+//
+// Each variant runs in its own worker process (the peers install global OpenTelemetry providers and
+// would otherwise share them); the driver interleaves blocks of calls across the workers, so machine
+// noise falls on all variants alike, and reports per-call medians. Spans go through a real
+// BatchSpanProcessor into an exporter that counts and drops them; toolscope's metrics are recorded
+// into a real MeterProvider (views and cardinality limits as in production).
+//
+// Usage: npm run build && node bench/instrumentation.bench.mjs [--calls 400] [--blocks 12]
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(HERE);
+const VARIANTS = ['bare', 'toolscope', 'traceloop', 'sentry'];
+const LABELS = {
+  bare: 'bare SDK',
+  toolscope: 'toolscope client + server',
+  traceloop: '@traceloop/instrumentation-mcp 0.27',
+  sentry: '@sentry/node 11 wrapMcpServerWithSentry',
+};
+
+function option(name, fallback) {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+// ── worker: one variant, answers {block: n} with per-call latencies (µs) ──
+
+async function worker(variant) {
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { Server } = await import('@modelcontextprotocol/sdk/server/index.js');
+  const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
+  const { InMemoryTransport } = await import('@modelcontextprotocol/sdk/inMemory.js');
+  const { z } = await import('zod');
+  let spans = () => 0;
+  let wrapServer = (server) => server;
+  let wrapClient = (client) => client;
+
+  if (variant === 'toolscope' || variant === 'traceloop') {
+    const api = await import('@opentelemetry/api');
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
+    const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+    let exported = 0;
+    const exporter = {
+      export(batch, done) {
+        exported += batch.length;
+        done({ code: 0 });
+      },
+      shutdown: async () => {},
+      forceFlush: async () => {},
+    };
+    const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+    api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    api.trace.setGlobalTracerProvider(provider);
+    spans = () => exported;
+    if (variant === 'toolscope') {
+      const { MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
+      const { metricViews } = await import(join(ROOT, 'dist/telemetry/index.js'));
+      const { mcpInstrumentation, instrumentClient, instrumentServer } = await import(
+        join(ROOT, 'dist/instrument/index.js')
+      );
+      const metricExporter = {
+        export: (_metrics, done) => done({ code: 0 }),
+        shutdown: async () => {},
+        forceFlush: async () => {},
+      };
+      const meterProvider = new MeterProvider({
+        views: metricViews(2000),
+        readers: [
+          new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 10_000 }),
+        ],
+      });
+      mcpInstrumentation().configure({
+        tracer: provider.getTracer('toolscope'),
+        meter: meterProvider.getMeter('toolscope'),
+      });
+      wrapClient = instrumentClient;
+      wrapServer = instrumentServer;
+    } else {
+      const { McpInstrumentation } = await import('@traceloop/instrumentation-mcp');
+      const instrumentation = new McpInstrumentation();
+      instrumentation.setTracerProvider(provider);
+      instrumentation.manuallyInstrument({ Client, Server });
+    }
+  } else if (variant === 'sentry') {
+    const Sentry = await import('@sentry/node');
+    let received = 0;
+    Sentry.init({
+      dsn: 'https://public@o0.ingest.sentry.io/0',
+      tracesSampleRate: 1,
+      // Envelopes are counted and dropped here: nothing leaves the machine.
+      transport: () => ({
+        send: async (envelope) => {
+          for (const [header, item] of envelope[1]) {
+            // Sentry 11 streams span batches (`span` items, v2 format); older versions send transactions.
+            if (header.type === 'span') received += Array.isArray(item?.items) ? item.items.length : 1;
+            else if (header.type === 'transaction') received += 1 + (item.spans?.length ?? 0);
+          }
+          return {};
+        },
+        flush: async () => true,
+      }),
+    });
+    spans = () => received;
+    wrapServer = (server) => Sentry.wrapMcpServerWithSentry(server);
+  }
+
+  const server = wrapServer(new McpServer({ name: 'bench', version: '1.0.0' }));
+  server.tool('echo', { text: z.string() }, async ({ text }) => ({ content: [{ type: 'text', text }] }));
+  const client = wrapClient(new Client({ name: 'bench-client', version: '1.0.0' }));
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
+  const args = { name: 'echo', arguments: { text: 'hello' } };
+
+  process.on('message', async (message) => {
+    if (message.block) {
+      const samples = new Array(message.block);
+      const cpu = process.cpuUsage();
+      for (let i = 0; i < message.block; i++) {
+        const start = performance.now();
+        await client.callTool(args);
+        samples[i] = (performance.now() - start) * 1000;
+      }
+      const used = process.cpuUsage(cpu);
+      process.send({ samples, cpuPerCall: (used.user + used.system) / message.block });
+    } else if (message.finish) {
+      await new Promise((resolve) => setTimeout(resolve, 6000)); // one BatchSpanProcessor delay: spans counted
+      process.send({ spans: spans() });
+      await client.close();
+      process.exit(0);
+    }
+  });
+  process.send({ ready: true });
+}
+
+// ── driver ──
+
+function percentile(values, q) {
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+async function driver() {
+  const calls = option('calls', 400);
+  const blocks = option('blocks', 12);
+  const workers = new Map();
+  const replies = new Map();
+  for (const variant of VARIANTS) {
+    const child = fork(fileURLToPath(import.meta.url), ['--worker', variant], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    workers.set(variant, child);
+    child.on('message', (message) => replies.get(variant)?.(message));
+  }
+  const ask = (variant, message) =>
+    new Promise((resolve) => {
+      replies.set(variant, resolve);
+      if (message) workers.get(variant).send(message);
+    });
+  await Promise.all(VARIANTS.map((variant) => ask(variant)));
+  for (const variant of VARIANTS) await ask(variant, { block: calls }); // warm-up, discarded
+  const samples = Object.fromEntries(VARIANTS.map((variant) => [variant, []]));
+  const blockMedians = Object.fromEntries(VARIANTS.map((variant) => [variant, []]));
+  const cpuPerCall = Object.fromEntries(VARIANTS.map((variant) => [variant, []]));
+  for (let block = 0; block < blocks; block++) {
+    // Rotate the order so no variant always runs right after another.
+    const order = VARIANTS.map((_, i) => VARIANTS[(i + block) % VARIANTS.length]);
+    for (const variant of order) {
+      const reply = await ask(variant, { block: calls });
+      samples[variant].push(...reply.samples);
+      blockMedians[variant].push(percentile(reply.samples, 0.5));
+      cpuPerCall[variant].push(reply.cpuPerCall);
+    }
+    process.stderr.write(`[bench] block ${block + 1}/${blocks}\n`);
+  }
+  const spanCounts = Object.fromEntries(
+    await Promise.all(
+      VARIANTS.map(async (variant) => [variant, (await ask(variant, { finish: true })).spans]),
+    ),
+  );
+  const totalCalls = calls * (blocks + 1);
+  const bare = percentile(samples.bare, 0.5);
+  const bareCpu = percentile(cpuPerCall.bare, 0.5);
+  const rows = VARIANTS.map((variant) => {
+    const p50 = percentile(samples[variant], 0.5);
+    return [
+      LABELS[variant],
+      p50.toFixed(0),
+      percentile(samples[variant], 0.99).toFixed(0),
+      `${(p50 / bare).toFixed(2)}×`,
+      `${(percentile(blockMedians[variant], 0.5) / percentile(blockMedians.bare, 0.5)).toFixed(2)}×`,
+      percentile(cpuPerCall[variant], 0.5).toFixed(1),
+      `${(percentile(cpuPerCall[variant], 0.5) / bareCpu).toFixed(2)}×`,
+      (spanCounts[variant] / totalCalls).toFixed(2),
+    ];
+  });
+  const header = [
+    'variant',
+    'p50 µs',
+    'p99 µs',
+    'p50 ratio',
+    'block-median ratio',
+    'CPU µs/call',
+    'CPU ratio',
+    'spans exported per call',
+  ];
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  const markdown = `## MCP instrumentation overhead (one tools/call, in-memory transport)
+
+Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; ${blocks} interleaved blocks of ${calls} calls per variant
+(after one warm-up block), each variant in its own process. Wall-clock latency per call; CPU µs/call is the worker's
+own CPU time per call (median over blocks), which other load on the machine disturbs less. Spans go through a BatchSpanProcessor to an exporter
+that counts and drops them (Sentry: a transport that counts and drops envelopes). Target: toolscope ≤ 1.5× bare p50.
+
+${[line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')}
+
+toolscope records a CLIENT and a SERVER span per call plus \`mcp.*.operation.duration\` and \`toolscope.call.duration\`;
+Traceloop (defaults: \`traceContent\` on) records a client span per request and the session span; Sentry records the server
+side only.
+`;
+  mkdirSync(join(HERE, 'results'), { recursive: true });
+  writeFileSync(join(HERE, 'results', 'instrumentation.md'), markdown);
+  process.stdout.write(`\n${markdown}`);
+}
+
+if (process.argv[2] === '--worker') await worker(process.argv[3]);
+else await driver();
