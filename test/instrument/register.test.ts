@@ -169,6 +169,34 @@ describe.each(CASES)('$label with --$preload toolscope/register', (testCase) => 
   });
 });
 
+describe('hostile hooks', () => {
+  it.each([
+    ['SDK 1.32 ESM', 'v1-app.mjs', 'import'],
+    ['SDK 2.x CJS', 'v2-app.cjs', 'require'],
+  ] as const)(
+    '%s: a throwing propagator, stage and observer change nothing for the app, each reported once',
+    async (_label, app, preload) => {
+      const [plain, hostile] = await Promise.all([
+        runFixture(app, { preload: 'none' }),
+        runFixture(app, {
+          preload,
+          nodeArgs: ['--import', './hostile.mjs'],
+          env: { ...otlpEnv(receiver.url, `hostile-${preload}`), TOOLSCOPE_LOG_LEVEL: 'error' },
+        }),
+      ]);
+      expect(hostile.code, hostile.stderr).toBe(0);
+      expect(hostile.output).toEqual(plain.output);
+      expect(hostile.stdout).toBe(plain.stdout);
+      for (const site of ['"hostile-before"', '"hostile-after"', 'call observer', 'telemetry failed']) {
+        expect(
+          hostile.stderr.split('\n').filter((line) => line.includes(site)),
+          hostile.stderr,
+        ).toHaveLength(1);
+      }
+    },
+  );
+});
+
 describe('apps mixing module systems and SDK copies', () => {
   it('instruments both halves of the dual-package hazard (ESM client, CJS server of the same SDK)', async () => {
     const run = await runFixture('dual-app.mjs', {
