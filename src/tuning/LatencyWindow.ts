@@ -22,7 +22,7 @@ export interface WindowStats {
   readonly timeouts: number;
   /** Calls our own pool refused. */
   readonly rejected: number;
-  /** Fraction of sampled calls that found the pool full (waited for a slot, or filled the last one). */
+  /** Fraction of sampled calls that took the pool's last free slot (the pool was the bottleneck). */
   readonly saturation: number;
 }
 
@@ -84,7 +84,8 @@ export class LatencyWindow {
         this.#count++;
         this.#sum += sample.latencyMs;
         this.#inFlightSum += sample.inFlight + 1;
-        if (sample.queueWaitMs > 0 || sample.inFlight + 1 >= limit) this.#saturated++;
+        // Queue wait alone is not enough: a call can wait under an old, lower limit.
+        if (sample.inFlight + 1 >= limit) this.#saturated++;
         break;
       }
       case 'timeout':

@@ -185,12 +185,14 @@ export class PoolController implements LimitController {
     const wanted = Math.max(1, capacity * o.headroom);
     const saturated = w.saturation >= 0.1 || w.rejected > 0;
 
-    if (queue - 2 * queueSe > wanted) {
+    const severe = queue - 2 * queueSe >= o.severeQueue * inFlight || now < this.#holdUntil;
+    // A pool that is mostly not full does not shape the upstream's load: only a severe queue
+    // (or errors, above) is worth acting on then; a burst of slow calls at a peak is not.
+    if (queue - 2 * queueSe > wanted && (w.saturation >= 0.5 || severe)) {
       // Confidently more queue than wanted: shrink towards capacity + headroom.
       this.#growth = o.initialGrowth;
       this.#calmWindows = 0;
       this.#quietWindows = 0;
-      const severe = queue - 2 * queueSe >= o.severeQueue * inFlight || now < this.#holdUntil;
       // A severe jump starts a new episode: older windows describe the upstream before the change.
       if (severe) this.#congested = [];
       else if (this.#rebaselineIfNotOurs(w, now)) return;
@@ -214,13 +216,14 @@ export class PoolController implements LimitController {
       if (this.#quietWindows >= 2) {
         // Full pool and, twice running, no measurable queue: below the knee (recovery, start);
         // find it with slow-start steps. An overshoot is measurable, so it is corrected next.
-        this.#set(this.#limit * (1 + this.#growth), 'probe_up', now, this.#evidence(w));
+        const next = Math.min(this.#limit, inFlight) * (1 + this.#growth);
+        this.#set(Math.max(this.#limit, next), 'probe_up', now, this.#evidence(w));
         this.#growth = Math.min(o.maxGrowth, this.#growth * 2);
       } else {
-        // Near the knee: close in on capacity + headroom, at least one call per window.
+        // Near the knee: close in on capacity + headroom.
         this.#growth = o.initialGrowth;
-        const step = Math.max(1, o.gain * (capacity + wanted - this.#limit));
-        this.#set(this.#limit + step, 'probe_up', now, this.#evidence(w));
+        const step = o.gain * (capacity + wanted - this.#limit);
+        if (step > 0) this.#set(this.#limit + step, 'probe_up', now, this.#evidence(w));
       }
     } else {
       this.#growth = o.initialGrowth; // unsure, or not limited by the pool: hold
@@ -230,8 +233,10 @@ export class PoolController implements LimitController {
       this.#probes = o.earlyProbes;
       this.#nextProbeAt = now + o.probeIntervalMs;
     }
-    if (saturated && this.#probe === undefined && now >= this.#nextProbeAt)
+    // Probe only where the limit binds and the knee is measurable, or the dip means nothing.
+    if (w.saturation >= 0.5 && queue > 2 * queueSe && this.#probe === undefined && now >= this.#nextProbeAt) {
       this.#startProbe(now, w, capacity);
+    }
   }
 
   /**
@@ -284,7 +289,13 @@ export class PoolController implements LimitController {
   #startProbe(now: number, w: WindowStats, capacity: number): void {
     const restore = this.#applied(this.#limit);
     const depth = this.#probes < this.#o.earlyProbes ? this.#o.earlyProbeDepth : 1;
-    const limit = Math.max(this.#o.minLimit, Math.min(restore - 1, Math.floor(capacity * depth)));
+    // Routine probes only shed the standing queue; with a noisy capacity estimate, never dip
+    // further than the headroom.
+    const floor = depth < 1 ? 0 : Math.ceil(restore / (1 + this.#o.headroom));
+    const limit = Math.max(
+      this.#o.minLimit,
+      Math.min(restore - 1, Math.max(floor, Math.round(capacity * depth))),
+    );
     this.#scheduleProbe(now);
     if (limit >= restore) return;
     const admitMs = Math.min(this.#o.probeTimeoutMs, w.meanMs * (1 + this.#o.probeSamples / limit));

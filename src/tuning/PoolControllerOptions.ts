@@ -83,7 +83,7 @@ export function resolvePoolControllerOptions(
     minWindowSamples: options.minWindowSamples ?? 20,
     maxWindowMs: options.maxWindowMs ?? 2000,
     latencyTrim: options.latencyTrim ?? 0.2,
-    headroom: options.headroom ?? 0.15,
+    headroom: options.headroom ?? 0.2,
     gain: options.gain ?? 0.5,
     maxDecrease: options.maxDecrease ?? 0.5,
     severeQueue: options.severeQueue ?? 0.4,
