@@ -35,6 +35,20 @@ describe('flushOnExit', () => {
     expect(app.stderr()).toContain('flushed');
   });
 
+  it('ends a naturally finishing app at the bound, with its exit code, when the flush hangs (dead collector)', async () => {
+    const script = `
+      const { flushOnExit } = await import(${JSON.stringify(join(ROOT, 'dist/instrument/index.js'))});
+      // An export retrying a dead collector: never settles, and its timer holds the event loop.
+      flushOnExit({ shutdown: () => { setTimeout(() => {}, 60_000); return new Promise(() => {}); } }, 300);
+      process.exitCode = 3;
+    `;
+    const started = Date.now();
+    const proc = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    const code = await new Promise((resolve) => proc.once('exit', resolve));
+    expect(code).toBe(3);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('flushes but leaves the exit to an app that handles SIGTERM itself', async () => {
     const app = child(true);
     await app.ready;

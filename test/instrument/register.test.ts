@@ -197,6 +197,25 @@ describe('hostile hooks', () => {
   );
 });
 
+describe('a collector that is down', () => {
+  it('changes nothing for the app, and its exit waits at most TOOLSCOPE_SHUTDOWN_TIMEOUT_MS for the flush', async () => {
+    const plain = await runFixture('v1-app.mjs', { preload: 'none' });
+    const started = Date.now();
+    const down = await runFixture('v1-app.mjs', {
+      preload: 'import',
+      env: {
+        ...otlpEnv('http://127.0.0.1:9', 'collector-down'),
+        OTEL_BSP_SCHEDULE_DELAY: '60000',
+        TOOLSCOPE_SHUTDOWN_TIMEOUT_MS: '500',
+      },
+    });
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.output).toEqual(plain.output);
+    // The exporter alone would retry for its 10 s timeout.
+    expect(Date.now() - started).toBeLessThan(6000);
+  });
+});
+
 describe('apps mixing module systems and SDK copies', () => {
   it('instruments both halves of the dual-package hazard (ESM client, CJS server of the same SDK)', async () => {
     const run = await runFixture('dual-app.mjs', {
