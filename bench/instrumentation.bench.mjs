@@ -18,10 +18,11 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
-const VARIANTS = ['bare', 'toolscope', 'traceloop', 'sentry'];
+const VARIANTS = ['bare', 'toolscope', 'toolscope-client', 'traceloop', 'sentry'];
 const LABELS = {
   bare: 'bare SDK',
   toolscope: 'toolscope client + server',
+  'toolscope-client': 'toolscope client only',
   traceloop: '@traceloop/instrumentation-mcp 0.27',
   sentry: '@sentry/node 11 wrapMcpServerWithSentry',
 };
@@ -43,7 +44,7 @@ async function worker(variant) {
   let wrapServer = (server) => server;
   let wrapClient = (client) => client;
 
-  if (variant === 'toolscope' || variant === 'traceloop') {
+  if (variant.startsWith('toolscope') || variant === 'traceloop') {
     const api = await import('@opentelemetry/api');
     const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
     const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
@@ -62,7 +63,7 @@ async function worker(variant) {
     api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     api.trace.setGlobalTracerProvider(provider);
     spans = () => exported;
-    if (variant === 'toolscope') {
+    if (variant.startsWith('toolscope')) {
       const { MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
       const { metricViews } = await import(join(ROOT, 'dist/telemetry/index.js'));
       const { mcpInstrumentation, instrumentClient, instrumentServer } = await import(
@@ -84,7 +85,7 @@ async function worker(variant) {
         meter: meterProvider.getMeter('toolscope'),
       });
       wrapClient = instrumentClient;
-      wrapServer = instrumentServer;
+      if (variant === 'toolscope') wrapServer = instrumentServer;
     } else {
       const { McpInstrumentation } = await import('@traceloop/instrumentation-mcp');
       const instrumentation = new McpInstrumentation();
@@ -224,9 +225,11 @@ that counts and drops them (Sentry: a transport that counts and drops envelopes)
 
 ${[line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')}
 
-toolscope records a CLIENT and a SERVER span per call plus \`mcp.*.operation.duration\` and \`toolscope.call.duration\`;
-Traceloop (defaults: \`traceContent\` on) records a client span per request and the session span; Sentry records the server
-side only.
+toolscope client + server records a CLIENT and a SERVER span per call, propagates the trace context through
+\`params._meta\`, records \`mcp.client.operation.duration\`, \`mcp.server.operation.duration\` and \`toolscope.call.duration\`,
+and runs the tool handler through the in-process pipeline; "client only" is the same on the client side alone (what
+Traceloop covers). Traceloop (defaults: \`traceContent\` on) records a client span per request plus a session span;
+Sentry records the server side only.
 `;
   mkdirSync(join(HERE, 'results'), { recursive: true });
   writeFileSync(join(HERE, 'results', 'instrumentation.md'), markdown);
