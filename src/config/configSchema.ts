@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { alertsConfigSchema } from '../alerts/index.js';
 import { analysisConfigSchema } from '../analysis/index.js';
+import { httpToolsConfigSchema } from '../httptools/index.js';
+import { loggingConfigSchema } from '../logging/index.js';
 import { profilingConfigSchema } from '../profiling/index.js';
 import { resilienceConfigSchema } from '../resilience/index.js';
+import type { EnvReference } from './loadConfig.js';
 import { type ServerConfig, serverConfigSchema } from './serverSchema.js';
 import {
   agentSchema,
@@ -38,6 +41,10 @@ export const toolscopeSectionSchema = z.strictObject({
   alerts: alertsConfigSchema.prefault({}),
   /** Where learned state (baselines, forests) is kept across restarts. @default "<config dir>/.toolscope" */
   stateDir: z.string().optional(),
+  /** Services of tools backed by plain HTTP APIs, served like MCP services (gateway mode). @default {} */
+  httpTools: httpToolsConfigSchema,
+  /** toolscope's own structured logs. */
+  logging: loggingConfigSchema.prefault({}),
 });
 
 /** A whole toolscope config file. */
@@ -55,13 +62,23 @@ export const configFileSchema = z
   })
   .superRefine((file, ctx) => {
     const servers = file.mcpServers ?? file.servers ?? {};
+    const known = [...Object.keys(servers), ...Object.keys(file.toolscope.httpTools)];
+    for (const name of Object.keys(file.toolscope.httpTools)) {
+      if (name in servers) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['toolscope', 'httpTools', name],
+          message: `"${name}" is already a server in mcpServers; service names must be unique`,
+        });
+      }
+    }
     for (const [agentId, agent] of Object.entries(file.toolscope.agents)) {
       agent.services.forEach((service, index) => {
-        if (!(service in servers)) {
+        if (!known.includes(service)) {
           ctx.addIssue({
             code: 'custom',
             path: ['toolscope', 'agents', agentId, 'services', index],
-            message: `unknown service "${service}" (known: ${Object.keys(servers).join(', ') || 'none'})`,
+            message: `unknown service "${service}" (known: ${known.join(', ') || 'none'})`,
           });
         }
       });
@@ -77,4 +94,6 @@ export interface ToolscopeConfig {
   toolscope: ToolscopeSection;
   /** Directory of the config file (relative paths resolve against it). */
   baseDir: string;
+  /** Values substituted from the environment, by where they went (secrets are redacted by these). @default [] */
+  envReferences?: readonly EnvReference[];
 }

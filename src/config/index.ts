@@ -1,6 +1,6 @@
 export { configFileSchema, type ToolscopeConfig, type ToolscopeSection } from './configSchema.js';
 export { stripJsonComments } from './jsonc.js';
-export { ConfigError, loadConfig, parseConfig, substituteEnv } from './loadConfig.js';
+export { ConfigError, type EnvReference, loadConfig, parseConfig, substituteEnv } from './loadConfig.js';
 export type { RemoteServerConfig, ServerConfig, StdioServerConfig } from './serverSchema.js';
 export type {
   AgentConfig,

@@ -18,12 +18,27 @@ export class ConfigError extends Error {
 
 const VARIABLE = /\$\{(env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{(input:[^}]*)\}/g;
 
-/** Replace `${VAR}`, `${VAR:-default}` and `${env:VAR}` in every string; unknown variables are errors. */
+/** Where an environment variable's value went in the config (secrets are redacted by these). */
+export interface EnvReference {
+  /** Path of the string it was substituted into, e.g. `["toolscope", "httpTools", "weather", "headers", "x-api-key"]`. */
+  readonly path: readonly string[];
+  /** The variable's name. */
+  readonly name: string;
+  /** The value substituted (from the environment, not a `:-default`). */
+  readonly value: string;
+}
+
+/**
+ * Replace `${VAR}`, `${VAR:-default}` and `${env:VAR}` in every string; unknown
+ * variables are errors. Each value taken from the environment is recorded in
+ * `references` when given.
+ */
 export function substituteEnv(
   value: unknown,
   env: Record<string, string | undefined>,
   path: string[],
   issues: string[],
+  references?: EnvReference[],
 ): unknown {
   if (typeof value === 'string') {
     return value.replace(VARIABLE, (match, _env, name: string, fallback: string | undefined, input) => {
@@ -32,18 +47,21 @@ export function substituteEnv(
         return match;
       }
       const found = env[name];
-      if (found !== undefined) return found;
+      if (found !== undefined) {
+        references?.push({ path, name, value: found });
+        return found;
+      }
       if (fallback !== undefined) return fallback;
       issues.push(`${formatPath(path)}: environment variable ${name} is not set`);
       return match;
     });
   }
   if (Array.isArray(value))
-    return value.map((item, index) => substituteEnv(item, env, [...path, String(index)], issues));
+    return value.map((item, index) => substituteEnv(item, env, [...path, String(index)], issues, references));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value))
-      out[key] = substituteEnv(item, env, [...path, key], issues);
+      out[key] = substituteEnv(item, env, [...path, key], issues, references);
     return out;
   }
   return value;
@@ -67,7 +85,8 @@ export function parseConfig(
 ): ToolscopeConfig {
   const source = options.source ?? '(inline config)';
   const issues: string[] = [];
-  const substituted = substituteEnv(raw, options.env ?? process.env, [], issues);
+  const envReferences: EnvReference[] = [];
+  const substituted = substituteEnv(raw, options.env ?? process.env, [], issues, envReferences);
   if (issues.length > 0) throw new ConfigError(source, issues);
   if (typeof substituted !== 'object' || substituted === null || Array.isArray(substituted)) {
     throw new ConfigError(source, ['(root): expected a JSON object with "mcpServers"']);
@@ -78,7 +97,7 @@ export function parseConfig(
   const all = file.mcpServers ?? file.servers ?? {};
   const servers: Record<string, ServerConfig> = {};
   for (const [name, server] of Object.entries(all)) if (!server.disabled) servers[name] = server;
-  return { servers, toolscope: file.toolscope, baseDir: options.baseDir ?? process.cwd() };
+  return { servers, toolscope: file.toolscope, baseDir: options.baseDir ?? process.cwd(), envReferences };
 }
 
 /** Read, parse (JSON with comments allowed, as VS Code writes it) and validate a config file. */

@@ -83,3 +83,54 @@ export const SERVER_NON_ERROR_CODES: ReadonlySet<number> = new Set([-32700, -326
 export const META_TRACEPARENT = 'traceparent' as const;
 export const META_TRACESTATE = 'tracestate' as const;
 export const META_BAGGAGE = 'baggage' as const;
+
+// ── HTTP client spans (HTTP API tools), from semantic-conventions `model/http` and `model/url` ──
+/** HTTP request method, e.g. `GET`. Required. */
+export const ATTR_HTTP_REQUEST_METHOD = 'http.request.method' as const;
+/** HTTP response status code, e.g. `200`. */
+export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code' as const;
+/** Size of the response body in bytes (as read; a cut body counts what was read). */
+export const ATTR_HTTP_RESPONSE_BODY_SIZE = 'http.response.body.size' as const;
+/** Size of the request body in bytes. */
+export const ATTR_HTTP_REQUEST_BODY_SIZE = 'http.request.body.size' as const;
+/** Absolute URL; credentials and sensitive query values replaced by `REDACTED`. */
+export const ATTR_URL_FULL = 'url.full' as const;
+/** Low-cardinality template of the path, e.g. `/users/{id}`. */
+export const ATTR_URL_TEMPLATE = 'url.template' as const;
+/** Scheme, e.g. `https`. */
+export const ATTR_URL_SCHEME = 'url.scheme' as const;
+
+// ── host and runtime metrics (semantic-conventions `model/system`, `model/process`, `model/nodejs`, `model/v8js`) ──
+/** Counter (By): disk bytes read and written. Attributes: `system.device`, `disk.io.direction`. */
+export const METRIC_SYSTEM_DISK_IO = 'system.disk.io' as const;
+/** Counter ({operation}): disk reads and writes completed. */
+export const METRIC_SYSTEM_DISK_OPERATIONS = 'system.disk.operations' as const;
+/** Counter (By): network bytes (host-metrics). Attributes: `system.device`, `network.io.direction`. */
+export const METRIC_SYSTEM_NETWORK_IO = 'system.network.io' as const;
+/** Gauge (1): CPU time share per logical CPU and state (host-metrics). */
+export const METRIC_SYSTEM_CPU_UTILIZATION = 'system.cpu.utilization' as const;
+/** Gauge (By): memory by state (host-metrics). */
+export const METRIC_SYSTEM_MEMORY_USAGE = 'system.memory.usage' as const;
+/** Gauge (1): memory share by state (host-metrics). */
+export const METRIC_SYSTEM_MEMORY_UTILIZATION = 'system.memory.utilization' as const;
+/** Gauge (1): this process's CPU share of all cores, by state (host-metrics). */
+export const METRIC_PROCESS_CPU_UTILIZATION = 'process.cpu.utilization' as const;
+/** Gauge (By): this process's resident set size (host-metrics). */
+export const METRIC_PROCESS_MEMORY_USAGE = 'process.memory.usage' as const;
+/** Gauge (s): event-loop delay percentiles (instrumentation-runtime-node). */
+export const METRIC_NODEJS_EVENTLOOP_DELAY_P99 = 'nodejs.eventloop.delay.p99' as const;
+export const METRIC_NODEJS_EVENTLOOP_DELAY_MEAN = 'nodejs.eventloop.delay.mean' as const;
+/** Gauge (1): event-loop utilisation. */
+export const METRIC_NODEJS_EVENTLOOP_UTILIZATION = 'nodejs.eventloop.utilization' as const;
+/** Histogram (s): GC pauses by `v8js.gc.type`. */
+export const METRIC_V8JS_GC_DURATION = 'v8js.gc.duration' as const;
+/** Gauge (By): heap used per heap space. */
+export const METRIC_V8JS_MEMORY_HEAP_USED = 'v8js.memory.heap.used' as const;
+/** Gauge (By): heap limit per heap space. */
+export const METRIC_V8JS_MEMORY_HEAP_LIMIT = 'v8js.memory.heap.limit' as const;
+/** Device name (`sda`, `eth0`). */
+export const ATTR_SYSTEM_DEVICE = 'system.device' as const;
+/** `read` or `write`. */
+export const ATTR_DISK_IO_DIRECTION = 'disk.io.direction' as const;
+/** `receive` or `transmit`. */
+export const ATTR_NETWORK_IO_DIRECTION = 'network.io.direction' as const;
