@@ -32,6 +32,12 @@ import type { ListKind } from './upstreamLists.js';
 /** A service that runs in this process: each connection gets a fresh server attached to a transport. */
 export interface InProcessService {
   connect(transport: Transport): Promise<void>;
+  /**
+   * Runs the service's tool calls directly instead of over its in-process MCP
+   * connection (which still lists the tools and answers health checks). HTTP API
+   * tools use it: the pipeline wraps their executor like any other.
+   */
+  readonly executor?: ToolExecutor;
 }
 
 /** Where extra pipeline stages go. */
@@ -105,6 +111,7 @@ export class Gateway implements SessionHost {
     for (const [name, service] of Object.entries(options.inProcess ?? {})) {
       if (this.upstreams.has(name)) throw new Error(`service "${name}" is defined twice`);
       this.#addUpstream(name, [() => inProcessTransport(service)], 'local', 'in_process');
+      if (service.executor) this.#executors.set(name, service.executor);
     }
     this.#buildScopes();
     this.observe = options.observe ?? new ObserveStage();

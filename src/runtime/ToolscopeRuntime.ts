@@ -1,12 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { diag } from '@opentelemetry/api';
 import type { ToolscopeConfig } from '../config/index.js';
 import { ToolStatsCollector } from '../dashboard/index.js';
 import { Gateway, type GatewayListener, type HttpRoute, type InProcessService } from '../gateway/index.js';
+import { createHttpToolServices, type HttpToolService } from '../httptools/index.js';
+import { CallLogObserver, createLogging, type Logging, PinoDiagLogger } from '../logging/index.js';
 import { createProfiling, type Profiling } from '../profiling/index.js';
 import { createExecutionControl, type ExecutionControl } from '../resilience/index.js';
 import {
+  diagLevelFrom,
   type NetworkInfo,
   ObservationMetrics,
   registerStateGauges,
@@ -35,7 +39,7 @@ export interface RuntimeOptions {
    * @default toolscope.stateDir, else "<config dir>/.toolscope"
    */
   stateDir?: string | null;
-  /** Where toolscope's own log lines go (alerts, warnings). @default stderr */
+  /** Where toolscope's own log lines go (alerts, warnings). @default the JSON logger (stderr) */
   log?: (line: string) => void;
 }
 
@@ -52,6 +56,10 @@ export class ToolscopeRuntime {
   readonly profiling: Profiling;
   readonly gateway: Gateway;
   readonly analysis: AnalysisWiring;
+  /** Structured JSON logs (pino), optionally exported over OTLP. */
+  readonly logging: Logging;
+  /** Services of HTTP API tools from `toolscope.httpTools` (none in proxy mode). */
+  readonly httpTools: readonly HttpToolService[];
   readonly stats = new ToolStatsCollector();
   readonly startedAt = Date.now();
   #stopped: Promise<void> | undefined;
@@ -59,7 +67,7 @@ export class ToolscopeRuntime {
   constructor(options: RuntimeOptions) {
     this.config = options.config;
     const toolscope = options.config.toolscope;
-    const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+    const log = options.log ?? ((line: string) => this.logging.logger.info(line));
     this.telemetry = Telemetry.start({
       config: toolscope.telemetry,
       version: VERSION,
@@ -69,6 +77,25 @@ export class ToolscopeRuntime {
       contextManager: false,
     });
     const telemetry = this.telemetry;
+    this.logging = createLogging({
+      config: toolscope.logging,
+      resource: telemetry.resource,
+      version: VERSION,
+    });
+    diag.setLogger(new PinoDiagLogger(this.logging.logger), {
+      logLevel: diagLevelFrom(process.env.TOOLSCOPE_LOG_LEVEL ?? process.env.OTEL_LOG_LEVEL),
+      suppressOverrideMessage: true,
+    });
+    // HTTP API tools are services of the gateway (proxy mode wraps exactly one server).
+    this.httpTools =
+      options.mode === 'proxy'
+        ? []
+        : createHttpToolServices(toolscope.httpTools, options.config.envReferences ?? [], {
+            tracer: telemetry.tracer,
+            logger: this.logging.logger,
+            userAgent: `toolscope/${VERSION}`,
+            version: VERSION,
+          });
     // OTEL_SDK_DISABLED=true (the standard switch): no spans, no metrics, just the pipeline.
     const telemetryOn = process.env.OTEL_SDK_DISABLED?.toLowerCase() !== 'true';
     let gateway: Gateway | undefined;
@@ -113,7 +140,10 @@ export class ToolscopeRuntime {
     gateway = new Gateway({
       config: options.config,
       mode: options.mode,
-      inProcess: options.inProcess,
+      inProcess: {
+        ...Object.fromEntries(this.httpTools.map((service) => [service.name, service])),
+        ...options.inProcess,
+      },
       version: VERSION,
       stages: {
         afterValidate: [this.control.admit, this.control.guard],
@@ -140,6 +170,7 @@ export class ToolscopeRuntime {
     gateway.observe.subscribe(this.stats);
     if (telemetryOn) gateway.observe.subscribe(new ObservationMetrics(telemetry.meter));
     gateway.observe.subscribe(this.analysis);
+    gateway.observe.subscribe(new CallLogObserver(this.logging.logger));
     if (telemetryOn) this.#registerGauges();
   }
 
@@ -179,6 +210,7 @@ export class ToolscopeRuntime {
       this.profiling.close();
       await this.gateway.stop();
       await this.telemetry.shutdown();
+      await this.logging.shutdown();
     })();
     return this.#stopped;
   }
