@@ -80,6 +80,10 @@ export const telemetrySchema = z.strictObject({
     .default(['password', 'secret', 'token', 'api_key', 'apikey', 'authorization', 'cookie', 'session']),
   /** Captured content is cut to this many bytes. @default 4096 */
   maxCapturedBytes: z.number().int().positive().default(4096),
+  /** Export host metrics: CPU, memory, disk and network I/O of the machine and the process. @default true */
+  hostMetrics: z.boolean().default(true),
+  /** Export Node.js runtime metrics: event-loop delay and utilisation, GC, heap. @default true */
+  runtimeMetrics: z.boolean().default(true),
 });
 
 export type ListenConfig = z.infer<typeof listenSchema>;

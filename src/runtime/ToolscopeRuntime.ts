@@ -180,7 +180,7 @@ export class ToolscopeRuntime {
     await this.gateway.start();
   }
 
-  /** Routes the gateway's HTTP listener serves besides MCP: `/metrics`, `/healthz`. */
+  /** Routes the gateway's HTTP listener serves besides MCP: `/metrics`, `/healthz`, `/status/host`. */
   httpRoutes(): HttpRoute[] {
     return [
       (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -196,6 +196,19 @@ export class ToolscopeRuntime {
           const healthy = Object.values(services).every((state) => state === 'ready' || state === 'degraded');
           const body = JSON.stringify({ status: healthy ? 'ok' : 'degraded', services });
           res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(body);
+          return true;
+        }
+        if (url.pathname === '/status/host') {
+          // Host and runtime figures from the instruments /metrics exports (404 when metrics are off).
+          const host = this.telemetry.hostMetrics;
+          if (!host)
+            res
+              .writeHead(404, { 'content-type': 'application/json' })
+              .end('{"error":"host metrics are off"}');
+          else
+            void host.snapshot().then((status) => {
+              res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(status));
+            });
           return true;
         }
         return false;

@@ -29,6 +29,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { TelemetryConfig } from '../config/index.js';
 import type { ContentCapturePolicy } from './ContentCapture.js';
+import { HostRuntimeMetrics, hostMetricViews } from './HostRuntimeMetrics.js';
 import { McpInstruments, metricViews } from './instruments.js';
 import { MetricsServer } from './MetricsServer.js';
 import { withPrometheusNames } from './prometheusNames.js';
@@ -118,6 +119,8 @@ export class Telemetry {
   readonly meterProvider: MeterProvider;
   readonly resource: Resource;
   readonly dropped: Counter;
+  /** Host and runtime metrics (and the host CPU signal for the tuner), when metrics and either flag are on. */
+  readonly hostMetrics: HostRuntimeMetrics | undefined;
   readonly #prometheus: PrometheusExporter | undefined;
   readonly #serializer = new PrometheusSerializer();
   readonly #metricsServer: MetricsServer | undefined;
@@ -160,9 +163,22 @@ export class Telemetry {
         }),
       );
     }
-    this.meterProvider = new MeterProvider({ resource: this.resource, views: metricViews(2000), readers });
+    const hostOn = readers.length > 0 && (config.hostMetrics || config.runtimeMetrics);
+    const snapshotReader = hostOn ? HostRuntimeMetrics.createReader() : undefined;
+    if (snapshotReader) readers.push(snapshotReader);
+    this.meterProvider = new MeterProvider({
+      resource: this.resource,
+      views: [...metricViews(2000), ...hostMetricViews()],
+      readers,
+    });
     metrics.setGlobalMeterProvider(this.meterProvider);
     this.meter = this.meterProvider.getMeter(INSTRUMENTATION_SCOPE, options.version);
+    this.hostMetrics = hostOn
+      ? new HostRuntimeMetrics(this.meterProvider, this.meter, snapshotReader, {
+          host: config.hostMetrics,
+          runtime: config.runtimeMetrics,
+        })
+      : undefined;
     this.dropped = this.meter.createCounter(METRIC_TS_TELEMETRY_DROPPED, {
       unit: '{span}',
       description: 'Telemetry items toolscope had to drop (export failed or timed out).',
@@ -263,6 +279,7 @@ export class Telemetry {
   /** Flush spans and metrics, then stop (bounded: a dead backend cannot hold shutdown). */
   shutdown(): Promise<void> {
     this.#shutdown ??= (async () => {
+      this.hostMetrics?.stop();
       const steps: Promise<unknown>[] = [this.meterProvider.shutdown().catch(() => {})];
       if (this.#sdk) steps.push(this.#sdk.shutdown().catch(() => {}));
       if (this.#metricsServer) steps.push(this.#metricsServer.close());

@@ -1,5 +1,13 @@
 export { type AlertReading, registerAlertInstruments } from './AlertTelemetry.js';
 export { type ContentCapturePolicy, captureJson, NO_CAPTURE } from './ContentCapture.js';
+export { busyFraction, type CpuTimesTotal, HostCpuGauge, sumCpuTimes } from './cpuUtilization.js';
+export { type DiskCounters, isReportedDisk, parseDiskstats } from './diskstats.js';
+export {
+  HostRuntimeMetrics,
+  type HostRuntimeMetricsOptions,
+  type HostStatus,
+  hostMetricViews,
+} from './HostRuntimeMetrics.js';
 export {
   BYTES_BUCKETS,
   McpInstruments,

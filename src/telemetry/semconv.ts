@@ -126,8 +126,8 @@ export const METRIC_NODEJS_EVENTLOOP_UTILIZATION = 'nodejs.eventloop.utilization
 export const METRIC_V8JS_GC_DURATION = 'v8js.gc.duration' as const;
 /** Gauge (By): heap used per heap space. */
 export const METRIC_V8JS_MEMORY_HEAP_USED = 'v8js.memory.heap.used' as const;
-/** Gauge (By): heap limit per heap space. */
-export const METRIC_V8JS_MEMORY_HEAP_LIMIT = 'v8js.memory.heap.limit' as const;
+/** UpDownCounter (By): heap size per heap space. */
+export const METRIC_V8JS_MEMORY_HEAP_SPACE_SIZE = 'v8js.memory.heap.space.size' as const;
 /** Device name (`sda`, `eth0`). */
 export const ATTR_SYSTEM_DEVICE = 'system.device' as const;
 /** `read` or `write`. */
