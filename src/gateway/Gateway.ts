@@ -2,7 +2,6 @@ import { resolve as resolvePath } from 'node:path';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { WebSocketClientTransport } from '@modelcontextprotocol/sdk/client/websocket.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
@@ -21,7 +20,7 @@ import {
   ToolscopeError,
   ValidateStage,
 } from '../pipeline/index.js';
-import { ChildProcessTransport } from '../transport/index.js';
+import { ChildProcessTransport, WsClientTransport } from '../transport/index.js';
 import { DownstreamSession, type SessionHost } from './DownstreamSession.js';
 import type { NamingMode } from './NamedCatalog.js';
 import { Scope } from './Scope.js';
@@ -362,7 +361,7 @@ export class Gateway implements SessionHost {
     }
     const url = new URL(server.url);
     const requestInit = { headers: server.headers };
-    if (server.transport === 'ws') return [() => new WebSocketClientTransport(url)];
+    if (server.transport === 'ws') return [() => new WsClientTransport(url, { headers: server.headers })];
     const sse = () => new SSEClientTransport(url, { requestInit });
     if (server.transport === 'sse') return [sse];
     return [() => new StreamableHTTPClientTransport(url, { requestInit }), sse];

@@ -2,3 +2,4 @@ export { type ChildExit, type ChildProcessSpec, ChildProcessTransport } from './
 export { LineReader, peekMessageId } from './LineReader.js';
 export { StderrTail } from './StderrTail.js';
 export { StdioServerTransport, type StdioServerTransportOptions } from './StdioServerTransport.js';
+export { MCP_SUBPROTOCOL, WsClientTransport, type WsClientTransportOptions } from './WsClientTransport.js';
