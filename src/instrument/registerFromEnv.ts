@@ -53,9 +53,12 @@ export function registerFromEnv(
       const prometheus = (env.OTEL_METRICS_EXPORTER ?? '')
         .split(',')
         .some((item) => item.trim() === 'prometheus');
+      // Host-wide metrics are the gateway's (or a collector's) job: every instrumented process on a
+      // host exporting the same system.* series would only multiply them. Runtime metrics stay.
       const config = telemetrySchema.parse({
         serviceName: appName(entry),
         prometheus: { enabled: prometheus },
+        hostMetrics: false,
       });
       telemetry = Telemetry.start({
         config,
