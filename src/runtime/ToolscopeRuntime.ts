@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { diag } from '@opentelemetry/api';
 import type { ToolscopeConfig } from '../config/index.js';
-import { ToolStatsCollector } from '../dashboard/index.js';
+import { statusRoutes, ToolStatsCollector } from '../dashboard/index.js';
 import { Gateway, type GatewayListener, type HttpRoute, type InProcessService } from '../gateway/index.js';
 import { createHttpToolServices, type HttpToolService } from '../httptools/index.js';
 import { CallLogObserver, createLogging, type Logging, PinoDiagLogger } from '../logging/index.js';
@@ -180,9 +180,10 @@ export class ToolscopeRuntime {
     await this.gateway.start();
   }
 
-  /** Routes the gateway's HTTP listener serves besides MCP: `/metrics`, `/healthz`, `/status/host`. */
+  /** Routes the gateway's HTTP listener serves besides MCP: `/metrics`, `/healthz`, the status API and dashboard. */
   httpRoutes(): HttpRoute[] {
     return [
+      ...statusRoutes(this),
       (req: IncomingMessage, res: ServerResponse, url: URL) => {
         if (req.method !== 'GET') return false;
         if (url.pathname === '/metrics') {

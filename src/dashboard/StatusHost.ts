@@ -1,0 +1,72 @@
+import type { AlertStatus } from '../alerts/index.js';
+import type { ToolAnalysisStatus, VerdictObserver } from '../analysis/index.js';
+import type { ToolscopeConfig } from '../config/index.js';
+import type { Gateway } from '../gateway/index.js';
+import type { Profiling } from '../profiling/index.js';
+import type { ExecutionControl } from '../resilience/index.js';
+import type { ToolStatsCollector } from './ToolStatsCollector.js';
+
+/**
+ * One recorded pool resize, as the tuner reports it (the fields of
+ * `tuning/TuningDecision`; the status API shows them as they are).
+ */
+export interface TuningDecisionRecord {
+  /** Epoch ms. */
+  readonly time: number;
+  readonly poolId: string;
+  readonly previousLimit: number;
+  readonly newLimit: number;
+  readonly direction: 'up' | 'down' | 'hold';
+  /** Low-cardinality reason, e.g. `capacity_drop`, `probe_up`. */
+  readonly reason: string;
+  /** False in dry-run mode (recommended, not applied). */
+  readonly applied: boolean;
+  /** One line for humans. */
+  readonly message: string;
+  /** What the controller saw; shown as is. */
+  readonly evidence?: Readonly<Record<string, unknown>>;
+}
+
+/** A tool's load profile as the tuner classifies it. */
+export interface LoadProfileRecord {
+  /** `cpu_bound`, `io_bound`, `memory_heavy`, `mixed` or `unknown`. */
+  readonly pattern: string;
+  readonly cpuRatio?: number | undefined;
+  readonly heapPerCallBytes?: number | undefined;
+  readonly memoryTrendBytesPerMin?: number | undefined;
+  readonly samples?: number;
+}
+
+/**
+ * What the status API reads from the adaptive resource manager, when there is one
+ * (`runtime.tuning`). Both calls run per status request, off the hot path.
+ */
+export interface TuningSource {
+  /** Recent decisions, oldest first, bounded by the tuner (e.g. the last 200). */
+  decisions(): readonly TuningDecisionRecord[];
+  /** Load profile per tool key (`service/tool`). */
+  loadPatterns(): ReadonlyMap<string, LoadProfileRecord>;
+  /** Recommending without applying. @default false */
+  readonly dryRun?: boolean;
+}
+
+/**
+ * What the status API reads: the parts of `ToolscopeRuntime` it needs, so tests
+ * can hand it a runtime or a stand-in. Reads only; the one write is subscribing
+ * a verdict observer once.
+ */
+export interface StatusHost {
+  readonly startedAt: number;
+  readonly config: Pick<ToolscopeConfig, 'servers'>;
+  readonly gateway: Pick<Gateway, 'mode' | 'upstreams' | 'scopes' | 'sessions'>;
+  readonly stats: ToolStatsCollector;
+  readonly control: Pick<ExecutionControl, 'status'>;
+  readonly analysis: {
+    readonly analyzer: { readonly analyzer: { status(): ToolAnalysisStatus[] } } | undefined;
+    readonly alerts: { status(): AlertStatus };
+    addVerdictObserver(observer: VerdictObserver): void;
+  };
+  readonly profiling: Pick<Profiling, 'capture' | 'upstream'>;
+  /** The adaptive resource manager, once it is part of the runtime. */
+  readonly tuning?: TuningSource | undefined;
+}

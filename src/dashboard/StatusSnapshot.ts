@@ -1,0 +1,114 @@
+import type { ActiveAlert, AlertEvent } from '../alerts/index.js';
+import type { FeatureDeviation, Severity } from '../analysis/index.js';
+import type { UpstreamState } from '../gateway/index.js';
+import type { TopFunction } from '../profiling/index.js';
+import type { AnomalyEpisode } from './AnomalyLog.js';
+import type { LoadProfileRecord, TuningDecisionRecord } from './StatusHost.js';
+import type { SeriesSet } from './ToolStatsCollector.js';
+
+/** One upstream service, without secrets: no `env`, no headers, no URL credentials or query. */
+export interface ServiceStatus {
+  name: string;
+  kind: 'stdio' | 'remote' | 'in_process';
+  /** stdio: the command line, arguments that look like secrets redacted. */
+  command?: string;
+  /** remote: scheme, host and path only. */
+  url?: string;
+  state: UpstreamState;
+  /** Epoch ms the current connection (or attempt) started. */
+  startedAt: number;
+  uptimeMs: number;
+  restarts: number;
+  lastError?: string;
+  pid?: number;
+  /** Original tool names, as the service lists them. */
+  tools: string[];
+  /** Last lines the process wrote to stderr (stdio services). */
+  stderrTail: string[];
+  /** OS figures of the process tree (Linux, stdio services). */
+  process?: { rssBytes: number; cpuCores: number };
+}
+
+/** A tool's analyzer state. */
+export interface ToolAnomalyStatus {
+  /** Latest combined score, 0…1. */
+  score: number;
+  anomalous: boolean;
+  severity: Severity | null;
+  /** Epoch ms the current episode started. */
+  since: number | null;
+  warmingUp: boolean;
+  deviations: readonly FeatureDeviation[];
+  reasons: readonly string[];
+  recommendations: readonly string[];
+}
+
+/** One tool's figures: counts, latency, cost, analyzer, pool, breaker, load pattern. */
+export interface ToolStatus {
+  key: string;
+  service: string;
+  tool: string;
+  /** Name agents call it by in store mode (e.g. `storage_fetch_record`). */
+  name: string;
+  calls: number;
+  errors: number;
+  toolErrors: number;
+  /** (errors + tool errors) / calls. */
+  errorRate: number;
+  errorTypes: Record<string, number>;
+  /** Latency over the recent calls, ms. */
+  p50: number;
+  p95: number;
+  p99: number;
+  queueWaitP95: number;
+  cpuMicrosPerCall: number | null;
+  heapBytesPerCall: number | null;
+  anomaly: ToolAnomalyStatus | null;
+  pool: {
+    id: string;
+    limit: number;
+    initialLimit: number;
+    inFlight: number;
+    queued: number;
+    queueSize: number;
+  } | null;
+  /** The worse of the tool's own breaker and its service's. */
+  breaker: { state: 'closed' | 'half_open' | 'open'; ids: string[]; retryAfterMs: number } | null;
+  /** From the tuner; `unknown` without one. */
+  loadPattern: LoadProfileRecord;
+}
+
+/** A finished profile capture, with its hottest functions. */
+export interface ProfileStatus {
+  toolKey: string;
+  reason: 'on_demand' | 'anomaly';
+  startedAt: number;
+  durationMs: number;
+  path: string;
+  sampleCount: number;
+  top: readonly TopFunction[];
+}
+
+/** The limit of each pool per bucket of the series, from the tuner's decisions. */
+export type PoolLimitSeries = Record<string, Array<number | null>>;
+
+/** `GET /status`: everything the dashboard, `toolscope status/top/export` and scripts read. */
+export interface StatusSnapshot {
+  version: string;
+  pid: number;
+  mode: 'gateway' | 'proxy';
+  /** Epoch ms when the snapshot was taken. */
+  now: number;
+  startedAt: number;
+  uptimeMs: number;
+  /** Downstream MCP sessions connected now. */
+  sessions: number;
+  services: ServiceStatus[];
+  tools: ToolStatus[];
+  alerts: { active: readonly ActiveAlert[]; recent: readonly AlertEvent[] };
+  anomalies: AnomalyEpisode[];
+  tuning: { enabled: boolean; dryRun: boolean; decisions: TuningDecisionRecord[] };
+  profiles: { running: boolean; recent: ProfileStatus[] };
+  /** Omitted with `?series=0`. `limits` is per pool id, aligned with `t`. */
+  series?: SeriesSet & { limits: PoolLimitSeries };
+}
