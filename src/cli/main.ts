@@ -17,6 +17,11 @@ function port(value: string): number {
   return number;
 }
 
+function exportFormat(value: string): 'json' | 'csv' {
+  if (value !== 'json' && value !== 'csv') throw new InvalidArgumentError('expected json or csv');
+  return value;
+}
+
 /** Build the command-line program. Commands load their modules lazily, after parsing. */
 export function buildProgram(): Command {
   const program = new Command('toolscope')
@@ -32,15 +37,25 @@ export function buildProgram(): Command {
     .option('--no-incident', 'skip the scripted incident (one tool regressing mid-run)')
     .option('--port <port>', 'port of the HTTP listener (default 8765, or any free port when taken)', port)
     .option('--rate <callsPerSecond>', 'offered load', positiveNumber, 40)
-    .action(async (options: { duration: number; incident: boolean; port?: number; rate: number }) => {
-      const { runDemo } = await import('../demo/index.js');
-      await runDemo({
-        durationMs: options.duration * 1000,
-        incident: options.incident,
-        port: options.port,
-        ratePerSecond: options.rate,
-      });
-    });
+    .option('--open', 'open the dashboard in a browser, and keep serving it after the summary until Ctrl-C')
+    .action(
+      async (options: {
+        duration: number;
+        incident: boolean;
+        port?: number;
+        rate: number;
+        open?: boolean;
+      }) => {
+        const { runDemo } = await import('../demo/index.js');
+        await runDemo({
+          durationMs: options.duration * 1000,
+          incident: options.incident,
+          port: options.port,
+          ratePerSecond: options.rate,
+          open: options.open ?? false,
+        });
+      },
+    );
 
   program
     .command('gateway')
@@ -75,6 +90,71 @@ export function buildProgram(): Command {
       const { runProxy } = await import('./runProxy.js');
       await runProxy({ command, args, config: options.config, name: options.name });
     });
+
+  const instance = (command: Command) =>
+    command
+      .option(
+        '--url <url>',
+        'base URL of a running toolscope (default: TOOLSCOPE_URL, else the newest running instance)',
+      )
+      .option('--token <token>', 'bearer token, when the instance requires one (default: TOOLSCOPE_TOKEN)');
+
+  instance(
+    program
+      .command('status')
+      .description('show services, tools, alerts and recent events of a running toolscope')
+      .option('--json', 'print the /status JSON instead of tables'),
+  ).action(async (options: { url?: string; token?: string; json?: boolean }) => {
+    const { runStatus } = await import('./runStatus.js');
+    await runStatus(options);
+  });
+
+  instance(
+    program
+      .command('top')
+      .description('live view of a running toolscope (q to quit)')
+      .option('--interval <seconds>', 'refresh interval', positiveNumber, 1)
+      .option('--once', 'print one frame and exit'),
+  ).action(async (options: { url?: string; token?: string; interval: number; once?: boolean }) => {
+    const { runTop } = await import('./runTop.js');
+    await runTop(options);
+  });
+
+  instance(
+    program
+      .command('export')
+      .description('export tool summaries, alerts, anomalies and tuning decisions of a running toolscope')
+      .option('--format <format>', 'json or csv', exportFormat, 'json')
+      .option('--since <when>', 'only what happened since: a duration (10m, 2h), an ISO date or epoch ms')
+      .option('-o, --output <file>', 'write to a file instead of stdout'),
+  ).action(
+    async (options: {
+      url?: string;
+      token?: string;
+      format: 'json' | 'csv';
+      since?: string;
+      output?: string;
+    }) => {
+      const { runExport } = await import('./runExport.js');
+      await runExport(options);
+    },
+  );
+
+  instance(
+    program
+      .command('profile')
+      .description(
+        'capture a CPU profile of a running toolscope while a tool runs, and show its hottest functions',
+      )
+      .argument('<tool>', 'tool name as agents call it (e.g. storage_fetch_record) or service/tool')
+      .option('--seconds <n>', 'capture length', positiveNumber, 10)
+      .option('--json', 'print the capture result as JSON'),
+  ).action(
+    async (tool: string, options: { url?: string; token?: string; seconds: number; json?: boolean }) => {
+      const { runProfile } = await import('./runProfile.js');
+      await runProfile({ ...options, tool });
+    },
+  );
 
   return program;
 }

@@ -1,7 +1,10 @@
+import { resolve } from 'node:path';
 import { loadConfig } from '../config/index.js';
+import { registerInstance, startStatusListener } from '../dashboard/index.js';
 import { HttpFront } from '../gateway/index.js';
 import { ToolscopeRuntime } from '../runtime/index.js';
 import { StdioServerTransport } from '../transport/index.js';
+import { VERSION } from '../version.js';
 import { Shutdown } from './shutdown.js';
 
 /** Options of `toolscope gateway`. */
@@ -31,10 +34,38 @@ export async function runGateway(options: GatewayCommandOptions): Promise<void> 
     process.stderr.write(
       `toolscope gateway: ${gateway.upstreams.size} services; MCP at ${address.url}/mcp` +
         `${Object.keys(config.toolscope.agents).length > 0 ? ` (agents: ${address.url}/agents/<id>/mcp)` : ''}` +
-        `; metrics at ${address.url}/metrics\n`,
+        `; dashboard at ${address.url}/; metrics at ${address.url}/metrics\n`,
     );
+    // So that `toolscope status/top/export` find this gateway without --url.
+    const record = registerInstance({
+      pid: process.pid,
+      url: address.url,
+      mode: 'gateway',
+      transport: 'http',
+      version: VERSION,
+      startedAt: runtime.startedAt,
+      tokenRequired: listen.token !== undefined,
+      config: resolve(options.config),
+      cwd: process.cwd(),
+    });
+    shutdown.add(() => record.remove());
     shutdown.add(() => front.close());
   } else {
+    // stdout carries MCP: the status API and dashboard get a loopback port of their own.
+    const status = await startStatusListener({
+      routes: runtime.httpRoutes(),
+      policy: {
+        allowedHosts: listen.allowedHosts,
+        allowedOrigins: listen.allowedOrigins,
+        token: listen.token,
+      },
+      mode: 'gateway',
+      config: resolve(options.config),
+    });
+    if (status) {
+      process.stderr.write(`toolscope gateway: dashboard and status at ${status.url}/\n`);
+      shutdown.add(() => status.close());
+    }
     const session = await gateway.connect(new StdioServerTransport());
     void session.closed.then(() => shutdown.run());
   }

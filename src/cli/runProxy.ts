@@ -1,5 +1,6 @@
-import { basename, extname } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { loadConfig, parseConfig } from '../config/index.js';
+import { startStatusListener } from '../dashboard/index.js';
 import { ToolscopeRuntime } from '../runtime/index.js';
 import { StdioServerTransport } from '../transport/index.js';
 import { Shutdown } from './shutdown.js';
@@ -63,6 +64,15 @@ export async function runProxy(options: ProxyCommandOptions): Promise<void> {
   const shutdown = new Shutdown();
   process.once('exit', () => gateway.killNow());
   await runtime.start();
+  // stdout carries MCP: the status API and dashboard get a loopback port of their own.
+  const listen = config.toolscope.listen;
+  const status = await startStatusListener({
+    routes: runtime.httpRoutes(),
+    policy: { allowedHosts: listen.allowedHosts, allowedOrigins: listen.allowedOrigins, token: listen.token },
+    mode: 'proxy',
+    config: options.config ? resolve(options.config) : undefined,
+  });
+  if (status) shutdown.add(() => status.close());
   const session = await gateway.connect(new StdioServerTransport());
   void session.closed.then(() => shutdown.run());
   shutdown.add(() => runtime.stop());
