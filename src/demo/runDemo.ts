@@ -1,13 +1,24 @@
 import type { Writable } from 'node:stream';
-import { type Column, formatMs, formatTable } from '../cli/formatTable.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatMs } from '../cli/formatTable.js';
 import { ProgressBar } from '../cli/ProgressBar.js';
 import { type ListenConfig, parseConfig } from '../config/index.js';
-import { ToolStatsCollector, type ToolSummary } from '../dashboard/ToolStatsCollector.js';
+import {
+  type AnomalyEpisode,
+  registerInstance,
+  type StatusHost,
+  StatusService,
+  type StatusSnapshot,
+  type ToolSummary,
+  type TuningDecisionRecord,
+} from '../dashboard/index.js';
 import { type Gateway, HttpFront, type HttpRoute } from '../gateway/index.js';
 import { ToolscopeRuntime } from '../runtime/index.js';
 import { VERSION } from '../version.js';
 import { runWorkload, type WorkloadProgress } from './DemoWorkload.js';
 import { DemoIncident, demoServices } from './demoServices.js';
+import { demoSummary } from './demoSummary.js';
+import { openInBrowser } from './openInBrowser.js';
 
 /** Options of `toolscope demo`. */
 export interface DemoOptions {
@@ -19,10 +30,14 @@ export interface DemoOptions {
   port?: number;
   /** Offered load, calls per second. @default 40 */
   ratePerSecond?: number;
+  /** Open the dashboard in a browser at the start and keep serving it after the summary until SIGINT. @default false */
+  open?: boolean;
   /** Where the summary goes. @default process.stdout */
   out?: Writable;
   /** Where progress goes. @default process.stderr */
-  progress?: Writable;
+  progress?: Writable & { isTTY?: boolean };
+  /** Resolves when a lingering dashboard (`open`) should stop. @default SIGINT or SIGTERM */
+  lingerUntil?: Promise<void>;
 }
 
 /** What the demo found, for callers that want data rather than text. */
@@ -31,44 +46,86 @@ export interface DemoReport {
   workload: WorkloadProgress;
   tools: ToolSummary[];
   incident: { startMs: number; endMs: number } | undefined;
+  anomalies: AnomalyEpisode[];
+  decisions: TuningDecisionRecord[];
+  /** The status at the end of the run. */
+  status: StatusSnapshot;
+}
+
+// Share of the workload's calls that go to storage_fetch_record (DemoWorkload's mix).
+const STORAGE_SHARE = 0.3;
+const INCIDENT_START = 0.45;
+const INCIDENT_END = 0.7;
+const PROFILE_SECONDS = 4;
+
+/**
+ * Calls the analyzer learns from before judging: the default (100), or fewer on a
+ * short run, so the baseline is ready before the incident starts.
+ */
+function warmupCallsFor(durationMs: number, rate: number): number {
+  const beforeIncident = rate * STORAGE_SHARE * INCIDENT_START * (durationMs / 1000);
+  return Math.max(30, Math.min(100, Math.floor(beforeIncident * 0.6)));
 }
 
 /**
- * The main job: the gateway in process with bundled demo services, a synthetic
- * agent workload over Streamable HTTP with a progress bar, a scripted incident,
- * and a per-tool summary at the end.
+ * The main job: the gateway in process with bundled demo services, the status
+ * API and dashboard on its listener, a synthetic agent workload over Streamable
+ * HTTP with a progress bar, a scripted incident, and a summary at the end: per-tool
+ * latency and CPU, the anomaly, the alert, the pool decisions and where to look.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const out = options.out ?? process.stdout;
+  const progress = options.progress ?? process.stderr;
   const durationMs = options.durationMs ?? 30_000;
+  const rate = options.ratePerSecond ?? 40;
   const incident = new DemoIncident();
   const config = parseConfig(
     {
       mcpServers: {},
-      // The demo's tools run in this process, so their CPU and heap can be measured per call exactly.
-      toolscope: { listen: { port: options.port ?? 8765 }, profiling: { mode: 'exact' } },
+      toolscope: {
+        listen: { port: options.port ?? 8765 },
+        // The demo's tools run in this process, so their CPU and heap can be measured per call exactly.
+        // A short automatic capture on the anomaly, so it is done before the summary.
+        profiling: { mode: 'exact', capture: { seconds: PROFILE_SECONDS } },
+        analysis: { warmupCalls: warmupCallsFor(durationMs, rate) },
+      },
     },
     { env: {} },
   );
-  const runtime = new ToolscopeRuntime({ config, inProcess: demoServices(incident), stateDir: null });
-  const { gateway, stats } = runtime;
+  // Alert lines arrive while the progress bar is drawn: clear its line first.
+  const log = (line: string) => progress.write(`${progress.isTTY ? '\r\u001b[K' : ''}${line}\n`);
+  const runtime = new ToolscopeRuntime({ config, inProcess: demoServices(incident), stateDir: null, log });
+  const host: StatusHost = runtime;
+  const status = StatusService.for(host);
+  const { gateway } = runtime;
+  const routes = runtime.httpRoutes();
   await runtime.start();
   const front = await listenWithFallback(
     gateway,
     config.toolscope.listen,
-    runtime.httpRoutes(),
+    routes,
     options.port === undefined,
   );
   const url = front.address.url;
+  const record = registerInstance({
+    pid: process.pid,
+    url,
+    mode: 'demo',
+    transport: 'http',
+    version: VERSION,
+    startedAt: runtime.startedAt,
+    tokenRequired: false,
+    cwd: process.cwd(),
+  });
   const toolCount = gateway.scopes.get('store')?.tools.size ?? 0;
   out.write(
-    `toolscope ${VERSION} demo — gateway at ${url}/mcp with ${gateway.upstreams.size} services, ${toolCount} tools\n`,
+    `toolscope ${VERSION} demo — gateway at ${url}/mcp with ${gateway.upstreams.size} services, ${toolCount} tools\n` +
+      `dashboard: ${url}/  (live while the demo runs)\n`,
   );
+  if (options.open && !(await openInBrowser(`${url}/`)))
+    out.write(`could not start a browser: open ${url}/ yourself\n`);
 
-  const window =
-    options.incident === false
-      ? undefined
-      : { startMs: Math.round(durationMs * 0.45), endMs: Math.round(durationMs * 0.7) };
+  const window = options.incident === false ? undefined : incidentWindow(durationMs);
   const timers: NodeJS.Timeout[] = [];
   if (window) {
     out.write(
@@ -77,13 +134,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     timers.push(setTimeout(() => (incident.active = true), window.startMs));
     timers.push(setTimeout(() => (incident.active = false), window.endMs));
   }
-  const bar = new ProgressBar(options.progress ?? process.stderr);
+  const bar = new ProgressBar(progress);
+  const runStart = Date.now();
   let workload: WorkloadProgress;
   try {
     workload = await runWorkload({
       url: `${url}/mcp`,
       durationMs,
-      ratePerSecond: options.ratePerSecond ?? 40,
+      ratePerSecond: rate,
       onProgress: (p) => {
         const phase = incident.active ? '  ⚠ incident' : '';
         bar.update(
@@ -97,14 +155,53 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     for (const timer of timers) clearTimeout(timer);
     incident.active = false;
   }
-  const tools = stats.summaries();
-  out.write(`\n${summaryTable(tools)}\n`);
+  // An automatic profile started late in the run is worth a few seconds' wait.
+  const waitUntil = Date.now() + (PROFILE_SECONDS + 2) * 1000;
+  while (runtime.profiling.capture.running && Date.now() < waitUntil) await sleep(100);
+  const snapshot = status.status({ series: false });
   out.write(
-    `\n${workload.sent} calls in ${(durationMs / 1000).toFixed(0)} s; ${workload.failed} answered with a JSON-RPC error.\n`,
+    demoSummary({
+      status: snapshot,
+      runStart,
+      durationMs,
+      workload,
+      incident: window,
+      url,
+      lingering: options.open === true,
+      otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+      serviceName: process.env.OTEL_SERVICE_NAME || undefined,
+    }),
   );
+  if (options.open) await (options.lingerUntil ?? untilSignal());
+  record.remove();
   await front.close();
   await runtime.stop();
-  return { url, workload, tools, incident: window };
+  return {
+    url,
+    workload,
+    tools: runtime.stats.summaries(),
+    incident: window,
+    anomalies: snapshot.anomalies,
+    decisions: snapshot.tuning.decisions,
+    status: snapshot,
+  };
+}
+
+/** The scripted incident's window: 45 % to 70 % of the run. */
+export function incidentWindow(durationMs: number): { startMs: number; endMs: number } {
+  return { startMs: Math.round(durationMs * INCIDENT_START), endMs: Math.round(durationMs * INCIDENT_END) };
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
 }
 
 /** Listen on the configured port; when it is the default and taken, on any free port. */
@@ -122,17 +219,4 @@ async function listenWithFallback(
     const front = new HttpFront(gateway, { listen: { ...listen, port: 0 }, routes });
     return { address: await front.listen(), close: () => front.close() };
   }
-}
-
-function summaryTable(tools: readonly ToolSummary[]): string {
-  const columns: Column<ToolSummary>[] = [
-    { header: 'tool', value: (t) => `${t.service}_${t.tool}` },
-    { header: 'calls', value: (t) => String(t.calls), right: true },
-    { header: 'errors', value: (t) => String(t.errors + t.toolErrors), right: true },
-    { header: 'p50', value: (t) => formatMs(t.p50), right: true },
-    { header: 'p95', value: (t) => formatMs(t.p95), right: true },
-    { header: 'p99', value: (t) => formatMs(t.p99), right: true },
-    { header: 'queue p95', value: (t) => formatMs(t.queueWaitP95), right: true },
-  ];
-  return formatTable(tools, columns);
 }
