@@ -12,6 +12,7 @@ export {
   type HttpFrontOptions,
   type InProcessService,
 } from './gateway/index.js';
+export { instrumentClient, instrumentServer, mcpInstrumentation } from './instrument/index.js';
 export type {
   CallObservation,
   CallObserver,
@@ -21,5 +22,6 @@ export type {
   ToolRef,
   ToolResult,
 } from './pipeline/index.js';
+export { type RuntimeOptions, ToolscopeRuntime } from './runtime/index.js';
 export { ChildProcessTransport, StdioServerTransport } from './transport/index.js';
 export { VERSION } from './version.js';

@@ -79,5 +79,9 @@ export function classifyError(err: unknown): ErrorType {
     return 'internal';
   }
   if (err instanceof Error && err.name === 'AbortError') return 'cancelled';
+  // Errors that carry a JSON-RPC code (the SDKs' McpError/ProtocolError from in-process handlers).
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === JsonRpcCode.InvalidParams) return 'invalid_params';
+  if (code === JsonRpcCode.RequestTimeout) return 'timeout';
   return 'internal';
 }
