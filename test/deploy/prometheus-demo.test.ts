@@ -1,0 +1,265 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { CLI } from '../e2e/helpers.js';
+import { freePort, PrometheusServer, requirePrometheus } from '../e2e/prometheusServer.js';
+import {
+  alertingRules,
+  dashboardQueries,
+  dashboards,
+  filesIn,
+  interpolate,
+  labelValuesQuery,
+  PATHS,
+  type RuleFile,
+  readText,
+  recordingRules,
+} from './deployFiles.js';
+
+/*
+ * Acceptance of the reference deployment against a real Prometheus (Debian's
+ * package): the shipped collector/prometheus.yml and rules, adapted to this test's
+ * ports and time scale, scrape `toolscope demo`; then every panel query and
+ * annotation of every dashboard, every template variable and every recording rule
+ * must return data, every alert rule must load, and the alerts the demo should fire
+ * do fire.
+ *
+ * The adaptations, and only these: scrape and evaluation every 1 s instead of 15 s;
+ * the toolscope job's target is the demo's Prometheus port; the Collector jobs are
+ * dropped (no Collector runs here); rule files sit next to the config; every alert's
+ * `for` is divided by 60 (5m → 5s), so a 40-second demo can hold a condition for as
+ * long, relative to its scale, as production would. promtool's unit tests in
+ * collector/tests check the real `for` durations and the 1-day baseline.
+ */
+
+const DEMO_SECONDS = 40;
+/** The demo's scripted incident: storage_fetch_record is ×6 slower from 45 % to 70 % of the run. */
+const INCIDENT = { from: 0.45, to: 0.7 };
+
+function adaptedPrometheusConfig(target: string): string {
+  const config = parseYaml(readText(PATHS.prometheus)) as {
+    global: Record<string, string>;
+    rule_files: string[];
+    scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+  };
+  const toolscope = config.scrape_configs.find((job) => job.job_name === 'toolscope');
+  if (!toolscope) throw new Error('collector/prometheus.yml has no `toolscope` scrape job');
+  expect(toolscope.static_configs.flatMap((c) => c.targets)).toHaveLength(1);
+  toolscope.static_configs = [{ targets: [target] }];
+  config.global = { ...config.global, scrape_interval: '1s', evaluation_interval: '1s' };
+  config.rule_files = filesIn(PATHS.rulesDir, '.yml').map((path) => basename(path));
+  config.scrape_configs = [toolscope];
+  return stringifyYaml(config);
+}
+
+/** `5m` → `5s`: the rules' `for`, at the test's time scale (1 s evaluations instead of 15 s). */
+function scaledFor(duration: string): string {
+  const match = /^(\d+)([smh])$/.exec(duration);
+  if (!match) throw new Error(`unexpected for: ${duration}`);
+  const seconds = Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2] as 's' | 'm' | 'h'];
+  return `${Math.max(1, Math.round(seconds / 60))}s`;
+}
+
+function ruleFilesForTest(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const path of filesIn(PATHS.rulesDir, '.yml')) {
+    const file = parseYaml(readText(path)) as RuleFile;
+    for (const group of file.groups)
+      for (const rule of group.rules) if (rule.for) rule.for = scaledFor(rule.for);
+    files[basename(path)] = stringifyYaml(file);
+  }
+  return files;
+}
+
+interface RangeSeries {
+  metric: Record<string, string>;
+  values: Array<[number, string]>;
+}
+
+let prometheus: PrometheusServer;
+let demo: ChildProcess | undefined;
+let demoOutput = '';
+let runStart = 0;
+let runEnd = 0;
+
+async function rangeQuery(promql: string, step = 1): Promise<RangeSeries[]> {
+  const params = new URLSearchParams({
+    query: promql,
+    start: String(runStart),
+    end: String(runEnd),
+    step: String(step),
+  });
+  const response = await fetch(`${prometheus.url}/api/v1/query_range`, { method: 'POST', body: params });
+  const body = (await response.json()) as {
+    status: string;
+    error?: string;
+    data?: { result: RangeSeries[] };
+  };
+  if (body.status !== 'success') throw new Error(`${body.error} in: ${promql}`);
+  return body.data?.result ?? [];
+}
+
+/** Grafana's variables, set as a user looking at the incident would set them. */
+function variables(dashboardUid: string): Record<string, string> {
+  return {
+    datasource: 'prometheus',
+    // The overview's "All" (allValue .*); the drill-down on the tool the incident hits.
+    service: dashboardUid === 'toolscope-overview' ? '.*' : 'storage',
+    tool: 'fetch_record',
+    jaeger_url: 'http://localhost:16686',
+    jaeger_service: 'toolscope',
+    __rate_interval: '1m',
+    __interval: '15s',
+    __range: `${Math.ceil(runEnd - runStart)}s`,
+  };
+}
+
+describe('reference deployment: shipped Prometheus config, rules and dashboards against `toolscope demo`', () => {
+  beforeAll(
+    async () => {
+      requirePrometheus();
+      if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+      const metricsPort = await freePort();
+      prometheus = new PrometheusServer(
+        adaptedPrometheusConfig(`127.0.0.1:${metricsPort}`),
+        ruleFilesForTest(),
+      );
+      await prometheus.start();
+      runStart = Date.now() / 1000;
+      demo = spawn(process.execPath, [CLI, 'demo', '--duration', String(DEMO_SECONDS), '--port', '0'], {
+        env: {
+          ...process.env,
+          OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+          TOOLSCOPE_LOG_LEVEL: 'error',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      demo.stdout?.on('data', (chunk: Buffer) => {
+        demoOutput += chunk.toString();
+      });
+      demo.stderr?.on('data', (chunk: Buffer) => {
+        demoOutput = (demoOutput + chunk.toString()).slice(-20_000);
+      });
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`demo did not finish: ${demoOutput}`)),
+          (DEMO_SECONDS + 25) * 1000,
+        );
+        demo?.once('exit', (exitCode) => {
+          clearTimeout(timer);
+          resolve(exitCode);
+        });
+      });
+      if (code !== 0) throw new Error(`demo exited with ${code}: ${demoOutput}`);
+      // One more evaluation round after the last scrape.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      runEnd = Date.now() / 1000;
+    },
+    (DEMO_SECONDS + 45) * 1000,
+  );
+
+  afterAll(async () => {
+    if (demo && demo.exitCode === null) demo.kill('SIGTERM');
+    await prometheus?.stop();
+  });
+
+  it('scraped the demo through the shipped toolscope job', async () => {
+    const up = await rangeQuery('max_over_time(up{job="toolscope"}[1m])');
+    expect(up.map((s) => Math.max(...s.values.map(([, v]) => Number(v))))).toEqual([1]);
+    const calls = await rangeQuery('sum(toolscope_call_duration_seconds_count)');
+    expect(Number(calls[0]?.values.at(-1)?.[1])).toBeGreaterThan(DEMO_SECONDS * 20);
+  });
+
+  it('every panel query and annotation of every dashboard returns data', async () => {
+    const empty: string[] = [];
+    let checked = 0;
+    for (const dashboard of dashboards().values()) {
+      for (const query of dashboardQueries(dashboard)) {
+        const result = await rangeQuery(interpolate(query.expr, variables(dashboard.uid)));
+        checked++;
+        if (!result.some((series) => series.values.length > 0)) empty.push(query.where);
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+    expect(empty, 'queries without data').toEqual([]);
+  });
+
+  it('every template variable lists the demo’s services and tools', async () => {
+    for (const dashboard of dashboards().values()) {
+      for (const variable of dashboard.templating.list) {
+        if (variable.type !== 'query') continue;
+        const { selector, label } = labelValuesQuery(variable.definition as string);
+        const params = new URLSearchParams({
+          'match[]': interpolate(selector, variables(dashboard.uid)),
+          start: String(runStart),
+          end: String(runEnd),
+        });
+        const response = await fetch(`${prometheus.url}/api/v1/label/${label}/values?${params}`);
+        const values = ((await response.json()) as { data: string[] }).data;
+        const expected =
+          variable.name === 'tool' ? ['fetch_record'] : ['compute', 'lookup', 'orders', 'storage'];
+        expect(values, `${dashboard.uid} $${variable.name}`).toEqual(expect.arrayContaining(expected));
+      }
+    }
+  });
+
+  it('every recording rule returns data', async () => {
+    const empty: string[] = [];
+    for (const rule of recordingRules()) {
+      const matchers = Object.entries(rule.labels)
+        .map(([key, value]) => `${key}="${value}"`)
+        .join(',');
+      const selector = `${rule.record}{${matchers}}`;
+      const result = await rangeQuery(selector);
+      if (!result.some((series) => series.values.some(([, v]) => Number.isFinite(Number(v)))))
+        empty.push(selector);
+    }
+    expect(recordingRules().length).toBeGreaterThan(10);
+    expect(empty, 'recording rules without data').toEqual([]);
+  });
+
+  it('every alert rule is loaded and evaluates without error', async () => {
+    const response = await fetch(`${prometheus.url}/api/v1/rules`);
+    const body = (await response.json()) as {
+      data: {
+        groups: Array<{ rules: Array<{ name: string; type: string; health: string; lastError?: string }> }>;
+      };
+    };
+    const rules = body.data.groups.flatMap((group) => group.rules);
+    expect(rules.filter((rule) => rule.health !== 'ok')).toEqual([]);
+    expect(rules.filter((rule) => rule.type === 'alerting').map((rule) => rule.name)).toEqual(
+      alertingRules().map((rule) => rule.alert),
+    );
+    expect(rules.filter((rule) => rule.type === 'recording')).toHaveLength(recordingRules().length);
+  });
+
+  it('the incident fires the latency alerts for storage/fetch_record, after it starts; the flaky orders tool fires the error alert', async () => {
+    const firing = await rangeQuery('ALERTS{alertstate="firing"}');
+    const fired = (alertname: string, service?: string, tool?: string) =>
+      firing.filter(
+        (s) =>
+          s.metric.alertname === alertname &&
+          (service === undefined || s.metric.toolscope_service === service) &&
+          (tool === undefined || s.metric.gen_ai_tool_name === tool),
+      );
+    const summary = firing.map(
+      (s) => `${s.metric.alertname} ${s.metric.toolscope_service}/${s.metric.gen_ai_tool_name}`,
+    );
+    const incidentStart = runStart + DEMO_SECONDS * INCIDENT.from;
+
+    // The fleet-wide z-score against the baseline, and toolscope's own analyzer.
+    for (const alertname of ['ToolLatencyAnomaly', 'ToolAnomalyDetected']) {
+      const series = fired(alertname, 'storage', 'fetch_record');
+      expect(series, `${alertname} for storage/fetch_record; fired: ${summary.join(', ')}`).toHaveLength(1);
+      const firstFiring = series[0]?.values[0]?.[0] as number;
+      expect(firstFiring, `${alertname} fired before the incident`).toBeGreaterThan(incidentStart);
+    }
+    // orders_submit fails ~12 % of its calls by design.
+    expect(fired('ToolErrorRatioHigh', 'orders', 'submit'), summary.join(', ')).toHaveLength(1);
+    // Nothing was down or broken.
+    for (const alertname of ['ToolscopeDown', 'ToolscopeUpstreamDown', 'ToolBreakerOpen'])
+      expect(fired(alertname), summary.join(', ')).toEqual([]);
+  });
+});
