@@ -5,7 +5,7 @@
 # Node 24 is the active LTS line (Node 20, the oldest toolscope supports, is past its
 # end of life); the patch release is pinned so a rebuild gets the same runtime.
 
-FROM node:24.20.0-bookworm-slim AS build
+FROM node:24.20.0-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -13,7 +13,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
-FROM node:24.20.0-bookworm-slim
+FROM node:24.20.0-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
