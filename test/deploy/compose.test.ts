@@ -137,8 +137,10 @@ describe('docker-compose.yml', () => {
     expect(hostPort(env.OTEL_EXPORTER_OTLP_ENDPOINT as string)).toBe(`otel-collector:${httpPort}`);
     expect(env.OTEL_EXPORTER_PROMETHEUS_HOST).toBe('0.0.0.0');
     expect(env.OTEL_SERVICE_NAME).toBe('toolscope');
-    // The Collector sends spans to the jaeger service's OTLP/gRPC port (Jaeger v2's default 4317).
+    // The Collector sends spans to the jaeger service's OTLP/gRPC port (Jaeger v2's default 4317),
+    // which listens beyond its own loopback.
     expect(collector.exporters['otlp_grpc/jaeger']?.endpoint).toBe('jaeger:4317');
+    expect(svc('jaeger').environment?.JAEGER_LISTEN_HOST).toBe('0.0.0.0');
     // …and is started with the config file compose mounts.
     const mounted = [...bindMounts('otel-collector')].find(
       ([, host]) => host === './otel-collector.yaml',
