@@ -2,6 +2,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type IncomingRequestContext, JsonRpcPeer } from '../jsonrpc/JsonRpcPeer.js';
 import type { JsonRpcNotification, JsonRpcRequest } from '../jsonrpc/messages.js';
 import { JsonRpcCode, type Pipeline, ToolscopeError } from '../pipeline/index.js';
+import { isTaskRequest, type TaskRouter } from '../tasks/index.js';
 import type { Scope, ScopeMember } from './Scope.js';
 import type { Upstream } from './Upstream.js';
 import type { ListKind } from './upstreamLists.js';
@@ -11,6 +12,8 @@ export interface SessionHost {
   readonly mode: 'gateway' | 'proxy';
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly pipeline: Pipeline;
+  /** Routes task-augmented calls and `tasks/*` (gateway mode). */
+  readonly tasks?: TaskRouter | undefined;
   /** Answer `initialize` (gateway: toolscope's own result; proxy: relayed to the server). */
   initialize(params: Record<string, unknown>, session: DownstreamSession): Promise<Record<string, unknown>>;
   /** Wait for services of the scope still initializing (smart wait). */
@@ -117,7 +120,18 @@ export class DownstreamSession implements ScopeMember {
         // A call right after startup may name a tool of a service still initializing: smart wait.
         if (typeof params.name === 'string' && !scope.tools.lookup(params.name))
           await this.#host.settle(scope);
+        if (this.#host.tasks && isTaskRequest(params)) return this.#callToolAsTask(request, params, context);
         return this.#callTool(request, params, context) as Promise<Record<string, unknown>>;
+      case 'tasks/get':
+      case 'tasks/result':
+      case 'tasks/list':
+      case 'tasks/cancel':
+        if (!this.#host.tasks)
+          return this.#forward(scope.services[0] as string, request.method, params, context);
+        return this.#host.tasks.handle(request.method, params, scope.id, {
+          signal: context.signal,
+          traceContext: context.traceContext,
+        });
       case 'prompts/list':
         await this.#host.settle(scope);
         return { prompts: scope.prompts.items };
@@ -191,6 +205,24 @@ export class DownstreamSession implements ScopeMember {
       progress,
       context: context.traceContext,
     });
+  }
+
+  /** A `tools/call` with `params.task`: through the pipeline as usual, then the created task is registered. */
+  async #callToolAsTask(
+    request: JsonRpcRequest,
+    params: Record<string, unknown>,
+    context: IncomingRequestContext,
+  ): Promise<Record<string, unknown>> {
+    const tasks = this.#host.tasks as TaskRouter;
+    const entry = this.scope.tools.resolve(String(params.name ?? ''));
+    tasks.assertAugmentable(entry.service, entry.exposedName);
+    const result = (await this.#callTool(request, params, context)) as Record<string, unknown>;
+    return tasks.created(
+      this.scope.id,
+      { service: entry.service, tool: entry.originalName, exposedName: entry.exposedName },
+      result,
+      context.traceContext,
+    );
   }
 
   async #complete(

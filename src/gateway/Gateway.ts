@@ -5,7 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
-import { diag } from '@opentelemetry/api';
+import { diag, type Meter, type Tracer } from '@opentelemetry/api';
 import type { ServerConfig, ToolscopeConfig } from '../config/index.js';
 import type { IncomingRequestContext } from '../jsonrpc/JsonRpcPeer.js';
 import type { JsonRpcNotification, JsonRpcRequest } from '../jsonrpc/messages.js';
@@ -20,6 +20,7 @@ import {
   ToolscopeError,
   ValidateStage,
 } from '../pipeline/index.js';
+import { TaskRouter } from '../tasks/index.js';
 import { ChildProcessTransport, WsClientTransport } from '../transport/index.js';
 import { DownstreamSession, type SessionHost } from './DownstreamSession.js';
 import type { NamingMode } from './NamedCatalog.js';
@@ -69,6 +70,8 @@ export interface GatewayOptions {
   listeners?: readonly GatewayListener[];
   /** toolscope's version, reported as serverInfo/clientInfo. */
   version: string;
+  /** Where the gateway's own spans and metrics go (task lifecycles). @default the global tracer, no metrics */
+  telemetry?: { tracer?: Tracer; meter?: Meter } | undefined;
 }
 
 /**
@@ -84,6 +87,8 @@ export class Gateway implements SessionHost {
   readonly observe: ObserveStage;
   readonly config: ToolscopeConfig;
   readonly startedAt = Date.now();
+  /** Task-augmented calls and `tasks/*` routing (gateway mode; the proxy relays tasks untouched). */
+  readonly tasks: TaskRouter | undefined;
   readonly #options: GatewayOptions;
   readonly #executors = new Map<string, ToolExecutor>();
   readonly #sessions = new Set<DownstreamSession>();
@@ -112,6 +117,14 @@ export class Gateway implements SessionHost {
       this.#addUpstream(name, [() => inProcessTransport(service)], 'local', 'in_process');
       if (service.executor) this.#executors.set(name, service.executor);
     }
+    this.tasks =
+      this.mode === 'gateway'
+        ? new TaskRouter({
+            upstreams: this.upstreams,
+            tracer: options.telemetry?.tracer,
+            meter: options.telemetry?.meter,
+          })
+        : undefined;
     this.#buildScopes();
     this.observe = options.observe ?? new ObserveStage();
     const stages: CallStage[] = [
@@ -163,6 +176,7 @@ export class Gateway implements SessionHost {
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
+    this.tasks?.stop();
     await Promise.all([...this.#sessions].map((session) => session.close().catch(() => {})));
     await Promise.all([...this.upstreams.values()].map((upstream) => upstream.stop()));
   }
@@ -194,6 +208,8 @@ export class Gateway implements SessionHost {
         resources: { subscribe: true, listChanged: true },
         completions: {},
         logging: {},
+        // Tasks are forwarded to the services that offer them; tools of the others list no taskSupport.
+        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
       },
       serverInfo: { name: 'toolscope', title: 'toolscope gateway', version: this.#options.version },
       instructions: this.#instructions(),
@@ -267,6 +283,14 @@ export class Gateway implements SessionHost {
   }
 
   #onUpstreamNotification(upstream: Upstream, notification: JsonRpcNotification): void {
+    if (this.tasks && notification.method === 'notifications/tasks/status') {
+      // Only the scope that created the task hears about it, under the id it knows.
+      const routed = this.tasks.statusNotification(upstream.name, notification.params);
+      if (!routed) return;
+      for (const session of this.#sessionsUsing(upstream.name))
+        if (session.scope.id === routed.scopeId) session.peer.notify(notification.method, routed.params);
+      return;
+    }
     const uri = notification.params?.uri;
     for (const session of this.#sessionsUsing(upstream.name)) {
       if (
@@ -282,8 +306,12 @@ export class Gateway implements SessionHost {
 
   #onUpstreamRequest(upstream: Upstream, request: JsonRpcRequest, context: IncomingRequestContext) {
     const capability = REQUEST_CAPABILITY[request.method];
+    // A request tied to a task (input_required) goes to the scope that created it, with the id it knows.
+    const related = this.tasks?.relatedRequest(upstream.name, request.params);
+    const params = related?.params ?? request.params;
     let chosen: DownstreamSession | undefined;
     for (const session of this.#sessionsUsing(upstream.name)) {
+      if (related && session.scope.id !== related.scopeId) continue;
       if (this.mode === 'gateway' && capability && !session.clientSupports(capability)) continue;
       if (!chosen || session.lastActivity > chosen.lastActivity) chosen = session;
     }
@@ -297,7 +325,7 @@ export class Gateway implements SessionHost {
         ),
       );
     }
-    return chosen.peer.request(request.method, request.params, {
+    return chosen.peer.request(request.method, params, {
       signal: context.signal,
       context: context.traceContext,
     });

@@ -1,5 +1,6 @@
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import { JsonRpcCode, type ResolvedTool, type ToolExecutor, ToolscopeError } from '../pipeline/index.js';
+import { toolsAsServed } from '../tasks/index.js';
 import { type CatalogEntry, NamedCatalog, type NamingMode } from './NamedCatalog.js';
 import type { Upstream } from './Upstream.js';
 import type { ListedItem, ListKind } from './upstreamLists.js';
@@ -84,7 +85,10 @@ export class Scope {
       .filter((u): u is Upstream => u !== undefined);
     if (kinds.includes('tools')) {
       const before = this.tools.items;
-      this.tools.rebuild(new Map(inScope.map((u) => [u.name, u.lists.tools])));
+      // The proxy relays the server's own capabilities, so its tools stay as they are.
+      const served = (u: Upstream) =>
+        this.#naming === 'original' ? u.lists.tools : toolsAsServed(u.lists.tools, u.capabilities);
+      this.tools.rebuild(new Map(inScope.map((u) => [u.name, served(u)])));
       if (!sameItems(before, this.tools.items)) changed.push('tools');
     }
     if (kinds.includes('prompts')) {

@@ -145,6 +145,7 @@ export class ToolscopeRuntime {
         ...options.inProcess,
       },
       version: VERSION,
+      telemetry: telemetryOn ? { tracer: telemetry.tracer, meter: telemetry.meter } : undefined,
       stages: {
         afterValidate: [this.control.admit, this.control.guard],
         beforeExecute: [this.profiling.stage],

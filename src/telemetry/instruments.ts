@@ -91,6 +91,7 @@ export const METRIC_LABELS: Readonly<Record<string, readonly string[]>> = {
   [ts.METRIC_TS_ALERTS_FIRED]: [ts.ATTR_TS_ALERT_RULE, ts.ATTR_TS_SEVERITY, ...TOOL],
   [ts.METRIC_TS_ALERT_ACTIVE]: [ts.ATTR_TS_ALERT_RULE, ts.ATTR_TS_SEVERITY, ...TOOL],
   [ts.METRIC_TS_TELEMETRY_DROPPED]: [ATTR_ERROR_TYPE],
+  [ts.METRIC_TS_TASK_DURATION]: [...TOOL, ts.ATTR_TS_TASK_STATUS],
 };
 
 /** Seconds buckets for toolscope's own time histograms (finer at the low end than MCP's: CPU per call is often < 10 ms). */

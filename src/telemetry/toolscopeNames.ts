@@ -110,3 +110,19 @@ export const EVENT_TS_ANOMALY = 'toolscope.anomaly' as const;
 export const EVENT_TS_TUNING = 'toolscope.tuning' as const;
 export const EVENT_TS_PROFILE = 'toolscope.profile' as const;
 export const EVENT_TS_BREAKER = 'toolscope.breaker' as const;
+
+// ── task-augmented calls (MCP 2025-11-25 tasks) ──
+/** The task id the gateway gave the caller (span attribute; never a metric label). */
+export const ATTR_TS_TASK_ID = 'toolscope.task.id' as const;
+/** The task id on the upstream service (span attribute; never a metric label). */
+export const ATTR_TS_TASK_UPSTREAM_ID = 'toolscope.task.upstream_id' as const;
+/** Task status: working|input_required|completed|failed|cancelled (the last seen, on the lifecycle span). */
+export const ATTR_TS_TASK_STATUS = 'toolscope.task.status' as const;
+/** Why a lifecycle span ended without a terminal status: expired|evicted|shutdown. */
+export const ATTR_TS_TASK_END_REASON = 'toolscope.task.end_reason' as const;
+/** Span name prefix of a task's lifecycle span: `toolscope.task {tool}`. */
+export const SPAN_TS_TASK = 'toolscope.task' as const;
+/** Span event: a task status change the gateway saw. Attributes: `toolscope.task.status`. */
+export const EVENT_TS_TASK_STATUS = 'toolscope.task.status' as const;
+/** Histogram (s): task lifetime from creation to its terminal status. Labels: service, tool, task status. */
+export const METRIC_TS_TASK_DURATION = 'toolscope.task.duration' as const;
