@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type Counter,
@@ -145,6 +146,8 @@ export class Telemetry {
         resourceFromAttributes({
           'service.name': config.serviceName ?? 'toolscope',
           'service.version': options.version,
+          // Unique per process, so a fleet pushing OTLP metrics to one Collector never merges two processes' series.
+          'service.instance.id': randomUUID(),
         }),
       )
       .merge(detectResources({ detectors: [envDetector, processDetector, hostDetector] }));
