@@ -4,6 +4,7 @@ import type { ToolscopeConfig } from '../config/index.js';
 import type { Gateway } from '../gateway/index.js';
 import type { Profiling } from '../profiling/index.js';
 import type { ExecutionControl } from '../resilience/index.js';
+import type { HostStatus } from '../telemetry/index.js';
 import type { ToolStatsCollector } from './ToolStatsCollector.js';
 
 /**
@@ -69,4 +70,6 @@ export interface StatusHost {
   readonly profiling: Pick<Profiling, 'capture' | 'upstream'>;
   /** The adaptive resource manager, once it is part of the runtime. */
   readonly tuning?: TuningSource | undefined;
+  /** Host and runtime metrics, when metrics are on (`runtime.telemetry.hostMetrics`). */
+  readonly telemetry?: { readonly hostMetrics?: { lastSnapshot(): HostStatus } | undefined } | undefined;
 }

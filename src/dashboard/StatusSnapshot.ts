@@ -2,6 +2,7 @@ import type { ActiveAlert, AlertEvent } from '../alerts/index.js';
 import type { FeatureDeviation, Severity } from '../analysis/index.js';
 import type { UpstreamState } from '../gateway/index.js';
 import type { TopFunction } from '../profiling/index.js';
+import type { HostStatus } from '../telemetry/index.js';
 import type { AnomalyEpisode } from './AnomalyLog.js';
 import type { LoadProfileRecord, TuningDecisionRecord } from './StatusHost.js';
 import type { SeriesSet } from './ToolStatsCollector.js';
@@ -109,6 +110,8 @@ export interface StatusSnapshot {
   anomalies: AnomalyEpisode[];
   tuning: { enabled: boolean; dryRun: boolean; decisions: TuningDecisionRecord[] };
   profiles: { running: boolean; recent: ProfileStatus[] };
+  /** CPU, memory, disk and network I/O of the host; event loop, GC and heap of this process (absent when metrics are off). */
+  host?: HostStatus;
   /** Omitted with `?series=0`. `limits` is per pool id, aligned with `t`. */
   series?: SeriesSet & { limits: PoolLimitSeries };
 }

@@ -109,6 +109,8 @@ export function buildStatus(
         })),
     },
   };
+  const hostStatus = host.telemetry?.hostMetrics?.lastSnapshot();
+  if (hostStatus) snapshot.host = hostStatus;
   if (query.series !== false) {
     const bucketMs = query.coarse ? host.stats.coarseResolutionMs : host.stats.fineResolutionMs;
     const sinceForPoints = query.points !== undefined ? now - (query.points - 1) * bucketMs : undefined;

@@ -200,19 +200,6 @@ export class ToolscopeRuntime {
           res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(body);
           return true;
         }
-        if (url.pathname === '/status/host') {
-          // Host and runtime figures from the instruments /metrics exports (404 when metrics are off).
-          const host = this.telemetry.hostMetrics;
-          if (!host)
-            res
-              .writeHead(404, { 'content-type': 'application/json' })
-              .end('{"error":"host metrics are off"}');
-          else
-            void host.snapshot().then((status) => {
-              res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(status));
-            });
-          return true;
-        }
         return false;
       },
     ];

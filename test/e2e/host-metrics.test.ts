@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE, httpClient, startHttpGateway, textOf, writeConfig } from './helpers.js';
+import { eventually, FIXTURE, httpClient, startHttpGateway, textOf, writeConfig } from './helpers.js';
 
 /**
  * Issue 11 acceptance: `/metrics` carries host metrics (CPU, memory, disk and
@@ -57,12 +57,17 @@ describe('host and runtime metrics', () => {
   });
 
   it('are shown by the status API', async () => {
-    const response = await fetch(`${gateway.url}/status/host`);
-    expect(response.status).toBe(200);
-    const status = (await response.json()) as {
-      host: Record<string, number | undefined>;
-      process: Record<string, number | undefined>;
-    };
+    // The first request starts a collection; a later one shows its values.
+    await fetch(`${gateway.url}/status?series=0`);
+    const status = await eventually(async () => {
+      const response = await fetch(`${gateway.url}/status?series=0`);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as {
+        host: { host: Record<string, number | undefined>; process: Record<string, number | undefined> };
+      };
+      expect(body.host.process.eventLoopUtilization).toBeDefined();
+      return body.host;
+    });
     expect(status.host.cores).toBeGreaterThan(0);
     expect(status.host.memoryTotalBytes).toBeGreaterThan(0);
     expect(status.host.networkReceiveBytes).toBeGreaterThanOrEqual(0);
