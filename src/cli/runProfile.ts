@@ -1,4 +1,5 @@
-import { StatusClient } from '../dashboard/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { StatusClient, StatusClientError } from '../dashboard/index.js';
 import { formatMs } from './formatTable.js';
 
 /** Options of `toolscope profile`. */
@@ -14,7 +15,21 @@ export interface ProfileCommandOptions {
 export async function runProfile(options: ProfileCommandOptions): Promise<void> {
   const client = await StatusClient.connect({ url: options.url, token: options.token });
   process.stderr.write(`toolscope: profiling ${client.url} for ${options.seconds} s…\n`);
-  const result = await client.profile(options.tool, options.seconds);
+  // One capture at a time: an automatic one (on an anomaly) may be running; wait it out, briefly.
+  const deadline = Date.now() + 30_000;
+  let result: Awaited<ReturnType<StatusClient['profile']>>;
+  for (let waited = false; ; ) {
+    try {
+      result = await client.profile(options.tool, options.seconds);
+      break;
+    } catch (error) {
+      const busy = error instanceof StatusClientError && error.status === 409 && /busy/.test(error.message);
+      if (!busy || Date.now() > deadline) throw error;
+      if (!waited) process.stderr.write('toolscope: another capture is running; waiting for it to finish…\n');
+      waited = true;
+      await sleep(1000);
+    }
+  }
   if (options.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;

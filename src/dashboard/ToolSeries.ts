@@ -82,6 +82,8 @@ export class ToolSeries {
   readonly #fields: Record<Field, Float64Array>;
   readonly #open = new LatencyHistogram();
   #newest = Number.NEGATIVE_INFINITY;
+  // The newest bucket's slot, kept so the common case (same bucket as the last call) does no modulo.
+  #newestSlot = 0;
   #first = Number.NEGATIVE_INFINITY;
 
   /**
@@ -139,7 +141,7 @@ export class ToolSeries {
   /** The analyzer's judgement of the call just recorded (verdicts follow their observation at once). */
   recordVerdict(score: number, anomaly: boolean): void {
     if (!Number.isFinite(this.#newest)) return;
-    const slot = this.#slot(this.#newest);
+    const slot = this.#newestSlot;
     const f = this.#fields;
     if (!(score <= f.scoreMax[slot]!)) f.scoreMax[slot] = score;
     if (anomaly) f.anomaly[slot] = 1;
@@ -230,10 +232,10 @@ export class ToolSeries {
 
   /** Makes `bucket` the newest (freezing the open one, clearing skipped ones); returns the slot to write. */
   #advance(bucket: number): number {
-    if (bucket <= this.#newest) return this.#slot(this.#newest);
+    if (bucket <= this.#newest) return this.#newestSlot;
     if (Number.isFinite(this.#newest)) {
       const quantiles = this.#open.quantiles();
-      const slot = this.#slot(this.#newest);
+      const slot = this.#newestSlot;
       this.#fields.p50[slot] = quantiles?.p50 ?? Number.NaN;
       this.#fields.p95[slot] = quantiles?.p95 ?? Number.NaN;
       this.#fields.p99[slot] = quantiles?.p99 ?? Number.NaN;
@@ -248,7 +250,8 @@ export class ToolSeries {
       for (const field of FIELDS) this.#fields[field][slot] = 0;
     }
     this.#newest = bucket;
+    this.#newestSlot = this.#slot(bucket);
     this.#open.reset();
-    return this.#slot(bucket);
+    return this.#newestSlot;
   }
 }

@@ -213,7 +213,8 @@
         [
           { label: 'p50', stroke: LATENCY_COLORS.p50, width: 1.5 },
           { label: 'p95', stroke: LATENCY_COLORS.p95, width: 1.5 },
-          { label: 'p99', stroke: LATENCY_COLORS.p99, width: 1 },
+          // Dashed: on small buckets p99 often equals p95, which should still show through.
+          { label: 'p99', stroke: LATENCY_COLORS.p99, width: 1, dash: [5, 4] },
         ],
         [series.t, s.p50, s.p95, s.p99],
         { bands: true, flags: s.anomaly, format: axisMs },

@@ -1,0 +1,152 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXPORT_COLUMNS, type InstanceRecord, type StatusSnapshot } from '../../src/dashboard/index.js';
+import { parseCsv } from '../dashboard/parseCsv.js';
+import { CLI, eventually } from './helpers.js';
+
+const run = promisify(execFile);
+
+describe('toolscope status, top, export and profile against a running demo', () => {
+  let demo: ChildProcess;
+  let home: string;
+  let url: string;
+  let stdout = '';
+  const tmux = `toolscope-test-${process.pid}`;
+
+  /** Run the CLI with the demo's TOOLSCOPE_HOME, so it finds the demo without --url. */
+  const cli = (...args: string[]) =>
+    run(process.execPath, [CLI, ...args], {
+      env: { ...process.env, TOOLSCOPE_HOME: home, TOOLSCOPE_LOG_LEVEL: 'error', TOOLSCOPE_URL: '' },
+      timeout: 20_000,
+    });
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'toolscope-home-'));
+    // --open keeps it serving after the workload; BROWSER=true opens nothing.
+    demo = spawn(process.execPath, [CLI, 'demo', '--duration', '12', '--port', '0', '--open'], {
+      env: {
+        ...process.env,
+        BROWSER: 'true',
+        TOOLSCOPE_HOME: home,
+        TOOLSCOPE_LOG_LEVEL: 'error',
+        OTEL_EXPORTER_PROMETHEUS_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    demo.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    url = await eventually(() => {
+      const match = /dashboard: (http:\/\/\S+)\//.exec(stdout);
+      if (!match?.[1]) throw new Error('no URL yet');
+      return match[1];
+    }, 15_000);
+    // A few seconds of traffic first.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }, 30_000);
+
+  afterAll(async () => {
+    await run('tmux', ['-L', tmux, 'kill-server']).catch(() => {});
+    if (demo.exitCode === null) {
+      const exited = new Promise((resolve) => demo.once('exit', resolve));
+      demo.kill('SIGINT');
+      await exited;
+    }
+  });
+
+  it('finds the demo through its instance record, which holds no token', async () => {
+    const record = JSON.parse(
+      await readFile(join(home, 'instances', `${demo.pid}.json`), 'utf8'),
+    ) as InstanceRecord;
+    expect(record).toMatchObject({
+      pid: demo.pid,
+      url,
+      mode: 'demo',
+      transport: 'http',
+      tokenRequired: false,
+    });
+  });
+
+  it('status prints services and tools as tables', async () => {
+    const { stdout: text } = await cli('status');
+    expect(text).toContain(`pid ${demo.pid}`);
+    expect(text).toMatch(/SERVICES\nservice +state/);
+    expect(text).toMatch(/^storage +ready +in_process/m);
+    expect(text).toMatch(/^tool +calls +err +p50 +p95 +p99 +cpu\/call +pool/m);
+    for (const tool of ['lookup_city', 'compute_primes', 'storage_fetch_record', 'orders_submit'])
+      expect(text).toMatch(new RegExp(`^${tool} +\\d+ `, 'm'));
+    const json = JSON.parse((await cli('status', '--json', '--url', url)).stdout) as StatusSnapshot;
+    expect(json.pid).toBe(demo.pid);
+    expect(json.series).toBeUndefined();
+  });
+
+  it('export writes CSV with a header and one row per record, and JSON to a file', async () => {
+    const { stdout: csv } = await cli('export', '--format', 'csv', '--since', '10m');
+    const rows = parseCsv(csv);
+    expect(rows[0]).toEqual([...EXPORT_COLUMNS]);
+    const summaries = rows.filter((row) => row[0] === 'tool_summary');
+    expect(summaries.map((row) => row[3]).sort()).toEqual(['city', 'fetch_record', 'primes', 'submit']);
+    for (const row of rows) expect(row).toHaveLength(EXPORT_COLUMNS.length);
+    const file = join(home, 'export.json');
+    await cli('export', '--format', 'json', '--output', file);
+    const doc = JSON.parse(await readFile(file, 'utf8'));
+    expect(doc.instance.pid).toBe(demo.pid);
+    expect(doc.tools).toHaveLength(4);
+    await expect(cli('export', '--format', 'xml')).rejects.toMatchObject({ code: 1 });
+  });
+
+  it('top draws a live view in a terminal and quits on q', async () => {
+    const exitFile = join(home, 'top-exit');
+    await run('tmux', [
+      '-L',
+      tmux,
+      'new-session',
+      '-d',
+      '-s',
+      'top',
+      '-x',
+      '150',
+      '-y',
+      '40',
+      '-e',
+      `TOOLSCOPE_HOME=${home}`,
+      `'${process.execPath}' '${CLI}' top --interval 0.5; echo $? > '${exitFile}'`,
+    ]);
+    const screen = await eventually(
+      async () => {
+        const { stdout: pane } = await run('tmux', ['-L', tmux, 'capture-pane', '-p', '-t', 'top']);
+        expect(pane).toMatch(/^tool +calls\/s +calls/m);
+        expect(pane).toMatch(/^storage_fetch_record +\d+\.\d /m);
+        return pane;
+      },
+      15_000,
+      250,
+    );
+    expect(screen).toContain(`pid ${demo.pid}`);
+    expect(screen).toContain(`q quit · every 0.5 s · dashboard ${url}/`);
+    await run('tmux', ['-L', tmux, 'send-keys', '-t', 'top', 'q']);
+    const code = await eventually(async () => (await readFile(exitFile, 'utf8')).trim(), 10_000, 200);
+    expect(code).toBe('0');
+  });
+
+  it('profile captures a CPU profile of the running instance and names its hottest functions', async () => {
+    const { stdout: text } = await cli('profile', 'compute_primes', '--seconds', '1');
+    expect(text).toMatch(/^CPU profile of compute\/primes: \d+ samples/m);
+    expect(text).toMatch(/^saved: .*\.cpuprofile/m);
+    expect(text).toMatch(/self +total +function/);
+    await expect(cli('profile', 'no_such_tool', '--seconds', '1')).rejects.toMatchObject({
+      stderr: expect.stringContaining('no tool named "no_such_tool"'),
+    });
+  });
+
+  it('says clearly when there is nothing at the given URL', async () => {
+    await expect(cli('status', '--url', 'http://127.0.0.1:9')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('toolscope at http://127.0.0.1:9 did not answer'),
+    });
+  });
+});

@@ -1,0 +1,157 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, eventually, ROOT } from './helpers.js';
+
+const ARTIFACTS = join(ROOT, 'test-results');
+
+/** The little of the browser's globals the page checks use (the project compiles without the DOM lib). */
+interface PageGlobals {
+  document: {
+    querySelector(selector: string): {
+      width: number;
+      height: number;
+      getContext(kind: '2d'): {
+        getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+      };
+    } | null;
+    documentElement: { scrollWidth: number };
+  };
+  innerWidth: number;
+}
+
+/** Pixels of a canvas that are strongly coloured (series lines; not the white ground, grey grid or text). */
+function colouredPixels(page: Page, selector: string): Promise<number> {
+  return page.evaluate((sel) => {
+    const canvas = (globalThis as unknown as PageGlobals).document.querySelector(sel);
+    if (!canvas) return -1;
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b, a] = [data[i]!, data[i + 1]!, data[i + 2]!, data[i + 3]!];
+      if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 60) count++;
+    }
+    return count;
+  }, selector);
+}
+
+/** Pixels of the translucent red anomaly band (the canvas itself is transparent: red at low alpha). */
+function bandPixels(page: Page, selector: string): Promise<number> {
+  return page.evaluate((sel) => {
+    const canvas = (globalThis as unknown as PageGlobals).document.querySelector(sel);
+    if (!canvas) return -1;
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b, a] = [data[i]!, data[i + 1]!, data[i + 2]!, data[i + 3]!];
+      if (a > 20 && a < 80 && r > 180 && g < 90 && b < 90) count++;
+    }
+    return count;
+  }, selector);
+}
+
+describe('the dashboard page during a demo run', () => {
+  let demo: ChildProcess | undefined;
+  let browser: Browser | undefined;
+
+  afterAll(async () => {
+    await browser?.close();
+    if (demo && demo.exitCode === null) {
+      const exited = new Promise((resolve) => demo?.once('exit', resolve));
+      demo.kill('SIGINT');
+      await exited;
+    }
+  });
+
+  it('draws live charts with data, marks the incident as an anomaly, and logs no console errors', async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    // --open keeps the dashboard up after the run; BROWSER=true opens nothing.
+    demo = spawn(process.execPath, [CLI, 'demo', '--duration', '14', '--port', '0', '--open'], {
+      env: {
+        ...process.env,
+        BROWSER: 'true',
+        TOOLSCOPE_HOME: await mkdtemp(join(tmpdir(), 'toolscope-home-')),
+        TOOLSCOPE_LOG_LEVEL: 'error',
+        OTEL_EXPORTER_PROMETHEUS_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    demo.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const url = await eventually(() => {
+      const match = /dashboard: (http:\/\/\S+\/)/.exec(stdout);
+      if (!match?.[1]) throw new Error(`no dashboard URL yet: ${stdout}`);
+      return match[1];
+    }, 15_000);
+
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+    });
+    await page.goto(url);
+
+    // Every chart fills with data while the workload runs.
+    const charts = [
+      '[data-chart="latency:storage/fetch_record"] canvas',
+      '[data-chart="latency:lookup/city"] canvas',
+      '[data-chart="pool:storage"] canvas',
+      '[data-chart="cpu"] canvas',
+      '[data-chart="errors"] canvas',
+    ];
+    await eventually(
+      async () => {
+        for (const chart of charts) expect(await colouredPixels(page, chart), chart).toBeGreaterThan(150);
+      },
+      20_000,
+      500,
+    );
+    await eventually(async () => expect(await page.locator('#tools tbody tr').count()).toBe(4), 10_000, 500);
+    expect(await page.locator('#services tbody tr').count()).toBe(4);
+
+    // The incident (45–70 % of the run) becomes an anomaly: a marker on the tool's chart and a shaded band.
+    const card = page.locator('[data-card="latency:storage/fetch_record"]');
+    await card.locator('.anomaly-marker').first().waitFor({ timeout: 25_000 });
+    await eventually(() => {
+      if (!stdout.includes('Where to look')) throw new Error('the demo has not finished');
+    }, 25_000);
+    await page.waitForTimeout(2500);
+    expect(Number(await card.locator('.uplot').getAttribute('data-anomaly-bands'))).toBeGreaterThan(0);
+    expect(await bandPixels(page, '[data-chart="latency:storage/fetch_record"] canvas')).toBeGreaterThan(200);
+    expect(await bandPixels(page, '[data-chart="latency:compute/primes"] canvas')).toBe(0);
+    expect(await page.locator('#anomalies li').first().textContent()).toContain('storage/fetch_record');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+
+    // A narrow window: one column, nothing wider than the screen.
+    await page.setViewportSize({ width: 400, height: 860 });
+    await page.waitForTimeout(600);
+    const [scrollWidth, innerWidth] = await page.evaluate(() => {
+      const globals = globalThis as unknown as PageGlobals;
+      return [globals.document.documentElement.scrollWidth, globals.innerWidth];
+    });
+    expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-narrow.png'), fullPage: true });
+
+    expect(problems).toEqual([]);
+    await browser.close();
+    browser = undefined;
+    const exited = new Promise<number | null>((resolve) => demo?.once('exit', resolve));
+    demo.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('Anomaly found');
+  }, 90_000);
+});
