@@ -67,7 +67,7 @@ export class ToolscopeRuntime {
   constructor(options: RuntimeOptions) {
     this.config = options.config;
     const toolscope = options.config.toolscope;
-    const log = options.log ?? ((line: string) => this.logging.logger.info(line));
+    const log = options.log ?? ((line: string) => this.logging.logger.warn(line));
     this.telemetry = Telemetry.start({
       config: toolscope.telemetry,
       version: VERSION,
