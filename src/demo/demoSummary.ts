@@ -24,21 +24,28 @@ export interface DemoSummaryInput {
   width?: number;
 }
 
-/** Wrap words to `width`: the first line keeps the text's own indent, the others get `indent`. */
+/**
+ * Wrap words to `width`: the first line keeps the text's own indent and spacing
+ * (aligned columns stay aligned), continuation lines start with `indent`.
+ */
 export function wrap(text: string, width: number, indent = ''): string[] {
   const lines: string[] = [];
   const lead = /^\s*/.exec(text)?.[0] ?? '';
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    const candidate = line ? `${line} ${word}` : `${lead}${word}`;
-    if ([...candidate].length > width && line) {
+  // Words with the spaces before them, so runs of spaces survive where no break falls.
+  const parts = [...text.slice(lead.length).matchAll(/(\s*)(\S+)/g)];
+  let line = lead;
+  let empty = true;
+  for (const [, space, word] of parts) {
+    const candidate = empty ? `${line}${word}` : `${line}${space}${word}`;
+    if (!empty && [...candidate].length > width) {
       lines.push(line);
       line = `${indent}${word}`;
     } else {
       line = candidate;
     }
+    empty = false;
   }
-  if (line) lines.push(line);
+  if (!empty) lines.push(line);
   return lines;
 }
 
@@ -81,14 +88,15 @@ export function demoSummary(input: DemoSummaryInput): string {
     const until = episode.end === undefined ? 'still open at the end' : `to ${at(episode.end)}`;
     out.push(
       ...wrap(
-        `  ${nameOf.get(episode.key) ?? episode.key}: ${episode.severity}, from ${at(episode.start)} ${until}` +
-          (input.incident
-            ? ` (incident: ${seconds(input.incident.startMs)}–${seconds(input.incident.endMs)})`
-            : ''),
+        `  ${nameOf.get(episode.key) ?? episode.key}: ${episode.severity}, from ${at(episode.start)} ${until}`,
         width,
         '    ',
       ),
     );
+    if (input.incident)
+      out.push(
+        `  (the scripted incident ran from ${seconds(input.incident.startMs)} to ${seconds(input.incident.endMs)})`,
+      );
     const features = [...new Set(episode.deviations.map((d) => d.feature))];
     if (features.length > 0) out.push(...wrap(`  features: ${features.join(', ')}`, width, '    '));
     for (const reason of episode.reasons.slice(0, 3)) out.push(...wrap(`  why: ${reason}`, width, '    '));

@@ -4,7 +4,8 @@ export const NOW = Date.parse('2026-01-01T12:00:00Z');
 
 /** A tool's status with plausible figures. */
 export function toolStatus(name: string, overrides: Partial<ToolStatus> = {}): ToolStatus {
-  const [service, tool] = name.split('_', 2) as [string, string];
+  const service = name.slice(0, name.indexOf('_'));
+  const tool = name.slice(name.indexOf('_') + 1);
   return {
     key: `${service}/${tool}`,
     service,
