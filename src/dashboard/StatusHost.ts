@@ -24,8 +24,8 @@ export interface TuningDecisionRecord {
   readonly applied: boolean;
   /** One line for humans. */
   readonly message: string;
-  /** What the controller saw; shown as is. */
-  readonly evidence?: Readonly<Record<string, unknown>>;
+  /** What the controller saw (`TuningEvidence`); passed through to JSON as is. */
+  readonly evidence?: object;
 }
 
 /** A tool's load profile as the tuner classifies it. */
