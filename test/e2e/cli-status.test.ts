@@ -15,7 +15,6 @@ describe('toolscope status, top, export and profile against a running demo', () 
   let home: string;
   let url: string;
   let stdout = '';
-  const tmux = `toolscope-test-${process.pid}`;
 
   /** Run the CLI with the demo's TOOLSCOPE_HOME, so it finds the demo without --url. */
   const cli = (...args: string[]) =>
@@ -50,7 +49,6 @@ describe('toolscope status, top, export and profile against a running demo', () 
   }, 30_000);
 
   afterAll(async () => {
-    await run('tmux', ['-L', tmux, 'kill-server']).catch(() => {});
     if (demo.exitCode === null) {
       const exited = new Promise((resolve) => demo.once('exit', resolve));
       demo.kill('SIGINT');
@@ -100,37 +98,49 @@ describe('toolscope status, top, export and profile against a running demo', () 
   });
 
   it('top draws a live view in a terminal and quits on q', async () => {
-    const exitFile = join(home, 'top-exit');
-    await run('tmux', [
-      '-L',
-      tmux,
-      'new-session',
-      '-d',
-      '-s',
-      'top',
-      '-x',
-      '150',
-      '-y',
-      '40',
-      '-e',
-      `TOOLSCOPE_HOME=${home}`,
-      `'${process.execPath}' '${CLI}' top --interval 0.5; echo $? > '${exitFile}'`,
-    ]);
-    const screen = await eventually(
-      async () => {
-        const { stdout: pane } = await run('tmux', ['-L', tmux, 'capture-pane', '-p', '-t', 'top']);
-        expect(pane).toMatch(/^tool +calls\/s +calls/m);
-        expect(pane).toMatch(/^storage_fetch_record +\d+\.\d /m);
-        return pane;
-      },
-      15_000,
-      250,
+    // script(1) (util-linux, always on Debian) gives top a pseudo-terminal of a known size.
+    const top = spawn(
+      'script',
+      [
+        '-q',
+        '-e',
+        '-c',
+        `stty cols 150 rows 40; exec '${process.execPath}' '${CLI}' top --interval 0.5`,
+        '/dev/null',
+      ],
+      { env: { ...process.env, TOOLSCOPE_HOME: home, TOOLSCOPE_URL: '' }, stdio: ['pipe', 'pipe', 'pipe'] },
     );
-    expect(screen).toContain(`pid ${demo.pid}`);
-    expect(screen).toContain(`q quit · every 0.5 s · dashboard ${url}/`);
-    await run('tmux', ['-L', tmux, 'send-keys', '-t', 'top', 'q']);
-    const code = await eventually(async () => (await readFile(exitFile, 'utf8')).trim(), 10_000, 200);
-    expect(code).toBe('0');
+    let raw = '';
+    top.stdout?.on('data', (chunk: Buffer) => {
+      raw += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => top.once('exit', resolve));
+    // What the terminal shows: the last frame, escape sequences removed.
+    const screen = () => {
+      const frames = raw.split('\u001b[H');
+      return (frames.at(-1) ?? '').replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replaceAll('\r', '');
+    };
+    try {
+      await eventually(
+        () => {
+          expect(raw).toContain('\u001b[?1049h');
+          expect(screen()).toMatch(/^tool +calls\/s +calls/m);
+          expect(screen()).toMatch(/^storage_fetch_record +\d+\.\d /m);
+        },
+        15_000,
+        250,
+      );
+      const frame = screen();
+      expect(frame).toContain(`pid ${demo.pid}`);
+      expect(frame).toContain(`q quit · every 0.5 s · dashboard ${url}/`);
+      for (const line of frame.split('\n')) expect([...line].length).toBeLessThanOrEqual(150);
+      top.stdin?.write('q');
+      expect(await exited).toBe(0);
+      // It leaves the alternate screen and shows the cursor again.
+      expect(raw).toMatch(/\u001b\[\?25h\u001b\[\?1049l/);
+    } finally {
+      if (top.exitCode === null) top.kill();
+    }
   });
 
   it('profile captures a CPU profile of the running instance and names its hottest functions', async () => {
