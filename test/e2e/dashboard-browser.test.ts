@@ -69,7 +69,7 @@ describe('the dashboard page during a demo run', () => {
   it('draws live charts with data, marks the incident as an anomaly, and logs no console errors', async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     // --open keeps the dashboard up after the run; BROWSER=true opens nothing.
-    demo = spawn(process.execPath, [CLI, 'demo', '--duration', '14', '--port', '0', '--open'], {
+    demo = spawn(process.execPath, [CLI, 'demo', '--duration', '16', '--port', '0', '--open'], {
       env: {
         ...process.env,
         BROWSER: 'true',
