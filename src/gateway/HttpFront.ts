@@ -6,7 +6,7 @@ import { diag } from '@opentelemetry/api';
 import type { ListenConfig } from '../config/index.js';
 import { classifyMessage } from '../jsonrpc/messages.js';
 import type { Gateway } from './Gateway.js';
-import { checkRequest, isLoopback } from './httpSecurity.js';
+import { checkRequest, isLoopback, tokenLogin } from './httpSecurity.js';
 
 /** Extra routes (status API, dashboard, …): return true when the request was handled. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -115,6 +115,18 @@ export class HttpFront {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { listen } = this.#options;
+    const login = tokenLogin(req, new URL(req.url ?? '/', 'http://localhost'), listen.token);
+    if (
+      login &&
+      !checkRequest(req, {
+        allowedHosts: listen.allowedHosts,
+        allowedOrigins: listen.allowedOrigins,
+        token: undefined,
+      })
+    ) {
+      res.writeHead(303, login).end();
+      return;
+    }
     const refusal = checkRequest(req, {
       allowedHosts: listen.allowedHosts,
       allowedOrigins: listen.allowedOrigins,

@@ -55,7 +55,11 @@ export function checkRequest(req: IncomingMessage, policy: HttpSecurityPolicy): 
     return { status: 403, message: `Forbidden: Origin "${origin}" is not allowed` };
   }
   if (origin === 'null') return { status: 403, message: 'Forbidden: opaque Origin "null" is not allowed' };
-  if (policy.token !== undefined && !bearerMatches(req.headers.authorization, policy.token)) {
+  if (
+    policy.token !== undefined &&
+    !bearerMatches(req.headers.authorization, policy.token) &&
+    !cookieMatches(req.headers.cookie, policy.token)
+  ) {
     return { status: 401, message: 'Unauthorized: a valid bearer token is required' };
   }
   return undefined;
@@ -70,9 +74,45 @@ function originAllowed(origin: string, allowed: readonly string[]): boolean {
   }
 }
 
+/** Name of the cookie that carries the token for browsers (which cannot send a bearer header on page loads). */
+export const TOKEN_COOKIE = 'toolscope_token';
+
+function sameSecret(given: string, token: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 function bearerMatches(header: string | undefined, token: string): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice(7).trim());
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return header?.startsWith('Bearer ') === true && sameSecret(header.slice(7).trim(), token);
+}
+
+function cookieMatches(header: string | undefined, token: string): boolean {
+  if (!header) return false;
+  for (const part of header.split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === TOKEN_COOKIE) return sameSecret(decodeURIComponent(value.join('=')), token);
+  }
+  return false;
+}
+
+/**
+ * A browser opening `/?token=…` once: when the token is right, the answer sets it
+ * as an HttpOnly, SameSite=Strict cookie and redirects to the same page without
+ * the token in the URL (so it does not stay in history or logs). Returns the
+ * headers of that redirect, or undefined when the request is not such a login.
+ */
+export function tokenLogin(
+  req: IncomingMessage,
+  url: URL,
+  token: string | undefined,
+): Record<string, string> | undefined {
+  const given = url.searchParams.get('token');
+  if (token === undefined || given === null || req.method !== 'GET' || !sameSecret(given, token))
+    return undefined;
+  url.searchParams.delete('token');
+  return {
+    'set-cookie': `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+    location: `${url.pathname}${url.search}`,
+  };
 }

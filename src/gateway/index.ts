@@ -9,7 +9,14 @@ export {
   type PipelineStages,
 } from './Gateway.js';
 export { HttpFront, type HttpFrontOptions, type HttpRoute, sendJsonError } from './HttpFront.js';
-export { checkRequest, type HttpSecurityPolicy, hostnameOf, isLoopback } from './httpSecurity.js';
+export {
+  checkRequest,
+  type HttpSecurityPolicy,
+  hostnameOf,
+  isLoopback,
+  TOKEN_COOKIE,
+  tokenLogin,
+} from './httpSecurity.js';
 export { type CatalogEntry, NamedCatalog, type NamingMode } from './NamedCatalog.js';
 export { Scope, type ScopeMember, type ToolEntry } from './Scope.js';
 export {
