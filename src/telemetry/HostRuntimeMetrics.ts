@@ -51,6 +51,8 @@ export interface HostRuntimeMetricsOptions {
   host?: boolean;
   /** Event-loop delay and utilisation, GC, heap spaces. @default true */
   runtime?: boolean;
+  /** The host CPU gauge to report (shared with the tuner's signal). @default one of its own */
+  cpu?: HostCpuGauge;
 }
 
 /** Reads the SDK's current values on demand, for status (never exports anything). */
@@ -93,10 +95,7 @@ export function hostMetricViews(cardinalityLimit = 512): ViewOptions[] {
 export class HostRuntimeMetrics {
   readonly #reader: MetricReader | undefined;
   readonly #runtime: RuntimeNodeInstrumentation | undefined;
-  readonly #cpu = new HostCpuGauge(
-    () => sumCpuTimes(cpus()),
-    () => performance.now(),
-  );
+  readonly #cpu: HostCpuGauge;
   readonly #coreCount = cpus().length;
   #values: ReadonlyMap<string, DataPoint<number | Histogram>[]> = new Map();
   #collectedAt = Number.NEGATIVE_INFINITY;
@@ -119,6 +118,7 @@ export class HostRuntimeMetrics {
     options: HostRuntimeMetricsOptions = {},
   ) {
     this.#reader = reader;
+    this.#cpu = options.cpu ?? createHostCpuGauge();
     if (options.host ?? true) {
       try {
         new HostMetrics({ meterProvider, name: 'toolscope-host' }).start();
@@ -222,6 +222,14 @@ export class HostRuntimeMetrics {
     this.#stopped = true;
     this.#runtime?.disable();
   }
+}
+
+/** A {@link HostCpuGauge} over `os.cpus()` with a 1 s minimum window. */
+export function createHostCpuGauge(): HostCpuGauge {
+  return new HostCpuGauge(
+    () => sumCpuTimes(cpus()),
+    () => performance.now(),
+  );
 }
 
 /** `system.disk.io` and `system.disk.operations` from /proc/diskstats (Linux; nothing elsewhere). */

@@ -30,7 +30,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { TelemetryConfig } from '../config/index.js';
 import type { ContentCapturePolicy } from './ContentCapture.js';
-import { HostRuntimeMetrics, hostMetricViews } from './HostRuntimeMetrics.js';
+import { createHostCpuGauge, HostRuntimeMetrics, hostMetricViews } from './HostRuntimeMetrics.js';
 import { McpInstruments, metricViews } from './instruments.js';
 import { MetricsServer } from './MetricsServer.js';
 import { withPrometheusNames } from './prometheusNames.js';
@@ -128,6 +128,7 @@ export class Telemetry {
   readonly #sdk: NodeSDK | undefined;
   readonly #exporter: ResilientSpanExporter | undefined;
   readonly #contextManager: AsyncLocalStorageContextManager;
+  readonly #hostCpu = createHostCpuGauge();
   #shutdown: Promise<void> | undefined;
 
   private constructor(options: TelemetryOptions) {
@@ -180,6 +181,7 @@ export class Telemetry {
       ? new HostRuntimeMetrics(this.meterProvider, this.meter, snapshotReader, {
           host: config.hostMetrics,
           runtime: config.runtimeMetrics,
+          cpu: this.#hostCpu,
         })
       : undefined;
     this.dropped = this.meter.createCounter(METRIC_TS_TELEMETRY_DROPPED, {
@@ -272,6 +274,16 @@ export class Telemetry {
           .end(`# failed to collect metrics: ${String(error)}\n`);
       },
     );
+  }
+
+  /**
+   * Host CPU saturation, for the tuner: the busy share of all cores, 0…1, over
+   * the latest window (at least 1 s; asking sooner returns the last value);
+   * `undefined` until the first window closes. Works with metrics off: it reads
+   * `os.cpus()` on demand, no timer.
+   */
+  hostCpuUtilization(): number | undefined {
+    return this.#hostCpu.utilization();
   }
 
   /** Spans dropped because the trace backend failed (not counting queue overflow). */

@@ -3,6 +3,7 @@ export { type ContentCapturePolicy, captureJson, NO_CAPTURE } from './ContentCap
 export { busyFraction, type CpuTimesTotal, HostCpuGauge, sumCpuTimes } from './cpuUtilization.js';
 export { type DiskCounters, isReportedDisk, parseDiskstats } from './diskstats.js';
 export {
+  createHostCpuGauge,
   HostRuntimeMetrics,
   type HostRuntimeMetricsOptions,
   type HostStatus,

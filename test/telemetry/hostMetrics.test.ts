@@ -1,5 +1,6 @@
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
 import {
   busyFraction,
   HostCpuGauge,
@@ -7,6 +8,7 @@ import {
   isReportedDisk,
   parseDiskstats,
   sumCpuTimes,
+  Telemetry,
 } from '../../src/telemetry/index.js';
 
 const DISKSTATS = `
@@ -85,6 +87,24 @@ describe('host metrics cores', () => {
     } finally {
       host.stop();
       await provider.shutdown();
+    }
+  });
+
+  it('gives the tuner its host CPU signal even with metrics off', async () => {
+    const telemetry = Telemetry.start({
+      config: parseConfig({ toolscope: { telemetry: { prometheus: { enabled: false } } } }, { env: {} })
+        .toolscope.telemetry,
+      version: 'test',
+      servePrometheus: false,
+      contextManager: false,
+      env: {},
+    });
+    try {
+      expect(telemetry.hostMetrics).toBeUndefined();
+      // Before the first 1 s window closes there is no reading yet.
+      expect(telemetry.hostCpuUtilization()).toBeUndefined();
+    } finally {
+      await telemetry.shutdown();
     }
   });
 });
