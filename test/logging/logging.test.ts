@@ -135,6 +135,6 @@ describe('logging', () => {
     }
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 'warn', msg: 'toolscope: upstream went away', args: ['extra'] });
-    expect((lines[0]?.err as { message?: string }).message).toBe('boom');
+    expect(lines[0]?.err).toMatchObject({ message: 'boom' });
   });
 });
