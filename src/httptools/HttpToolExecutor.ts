@@ -32,8 +32,9 @@ import {
 import { ATTR_TS_SERVICE } from '../telemetry/toolscopeNames.js';
 import { buildHttpRequest, HttpArgumentError, type HttpRequestPlan } from './buildHttpRequest.js';
 import type { HttpToolSpec } from './HttpToolSpec.js';
-import { type HttpAnswer, mapHttpResponse } from './mapHttpResponse.js';
+import { mapHttpResponse } from './mapHttpResponse.js';
 import type { SecretRedactor } from './SecretRedactor.js';
+import { describeError, isTimeout, networkCode, sendHttpRequest } from './sendHttpRequest.js';
 
 /** How an {@link HttpToolExecutor} is set up. */
 export interface HttpToolExecutorOptions {
@@ -49,12 +50,6 @@ export interface HttpToolExecutorOptions {
   /** The HTTP client. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
 }
-
-/** Same-origin redirects followed at most (a redirect elsewhere is an error result: secrets stay home). */
-const MAX_REDIRECTS = 5;
-
-/** Why an attempt's controller was aborted. */
-const TIMED_OUT = Symbol('timed out');
 
 /**
  * Runs HTTP API tools: maps the arguments to a request, sends it under an HTTP
@@ -143,7 +138,12 @@ export class HttpToolExecutor implements ToolExecutor {
     const log = this.#logger?.isLevelEnabled('debug') ? this.#logger : undefined;
     const started = performance.now();
     try {
-      const answer = await this.#send(spec, plan, signal);
+      const answer = await sendHttpRequest(plan, {
+        fetch: this.#fetch,
+        signal,
+        timeoutMs: spec.timeoutMs,
+        maxResponseBytes: spec.maxResponseBytes,
+      });
       span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, answer.status);
       span.setAttribute(ATTR_HTTP_RESPONSE_BODY_SIZE, answer.body.length);
       if (answer.status >= 400) {
@@ -189,59 +189,6 @@ export class HttpToolExecutor implements ToolExecutor {
     }
   }
 
-  /** Send, following same-origin redirects, and read the body up to the size limit. */
-  async #send(spec: HttpToolSpec, plan: HttpRequestPlan, signal: AbortSignal): Promise<HttpAnswer> {
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal.reason);
-    signal.addEventListener('abort', onAbort);
-    if (signal.aborted) onAbort();
-    const timer =
-      spec.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => controller.abort(TIMED_OUT), spec.timeoutMs);
-    timer?.unref();
-    try {
-      let url = plan.url;
-      let method: string = plan.method;
-      let body = plan.body;
-      for (let hop = 0; ; hop++) {
-        const response = await this.#fetch(url, {
-          method,
-          headers: plan.headers,
-          body,
-          redirect: 'manual',
-          signal: controller.signal,
-        });
-        const location = response.headers.get('location');
-        const next =
-          location && response.status >= 300 && response.status < 400 ? resolve(location, url) : null;
-        if (next && hop < MAX_REDIRECTS && next.origin === new URL(url).origin) {
-          await response.body?.cancel().catch(() => {});
-          if (
-            response.status === 303 ||
-            ((response.status === 301 || response.status === 302) && method === 'POST')
-          ) {
-            method = 'GET';
-            body = undefined;
-          }
-          url = next.href;
-          continue;
-        }
-        const read = await readCapped(response, spec.maxResponseBytes);
-        return {
-          status: response.status,
-          statusText: response.statusText,
-          contentType: (response.headers.get('content-type') ?? '').toLowerCase(),
-          body: read.body,
-          truncated: read.truncated,
-        };
-      }
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    }
-  }
-
   #checkOutput(spec: HttpToolSpec, result: ToolResult): ToolResult {
     const schema = spec.definition.outputSchema;
     if (schema === undefined || result.isError) return result;
@@ -263,11 +210,7 @@ export class HttpToolExecutor implements ToolExecutor {
   ): Error {
     if (signal.aborted && signal.reason instanceof Error) return signal.reason;
     const what = `HTTP ${plan.method} ${redactedUrl}`;
-    if (
-      error === TIMED_OUT ||
-      (error instanceof Error && error.cause === TIMED_OUT) ||
-      isTimeoutAbort(error)
-    ) {
+    if (isTimeout(error)) {
       return new ToolscopeError(
         'timeout',
         JsonRpcCode.RequestTimeout,
@@ -279,71 +222,10 @@ export class HttpToolExecutor implements ToolExecutor {
     return new ToolscopeError(
       'transport',
       JsonRpcCode.ServerError,
-      this.#redactor.redact(`${what} failed: ${describe(error)}`),
+      this.#redactor.redact(`${what} failed: ${describeError(error)}`),
       { errorType: 'transport', service: spec.service, ...(code ? { code } : {}) },
     );
   }
-}
-
-/** `location` resolved against the request URL, or null when it is not a URL. */
-function resolve(location: string, base: string): URL | null {
-  try {
-    return new URL(location, base);
-  } catch {
-    return null;
-  }
-}
-
-async function readCapped(
-  response: Response,
-  max: number,
-): Promise<{ body: Uint8Array; truncated: boolean }> {
-  if (!response.body) return { body: new Uint8Array(0), truncated: false };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let truncated = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (size + value.length > max) {
-      chunks.push(value.subarray(0, max - size));
-      size = max;
-      truncated = true;
-      await reader.cancel().catch(() => {});
-      break;
-    }
-    chunks.push(value);
-    size += value.length;
-  }
-  return { body: chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size), truncated };
-}
-
-function isTimeoutAbort(error: unknown): boolean {
-  // fetch rejects with the abort reason itself, or a DOMException carrying it as `cause`.
-  return typeof error === 'object' && error !== null && (error as { cause?: unknown }).cause === TIMED_OUT;
-}
-
-/** The low-level network code (`ECONNREFUSED`, `UND_ERR_SOCKET`, …) of a fetch failure. */
-function networkCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function describe(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth++) {
-    const message = current instanceof Error ? current.message : String(current);
-    if (message && !parts.includes(message)) parts.push(message);
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return parts.join(': ') || 'unknown error';
 }
 
 function errorTypeOf(error: unknown, failure: Error): string {

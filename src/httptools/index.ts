@@ -27,6 +27,13 @@ export {
 export { type HttpAnswer, isJsonType, mapHttpResponse, type ResponseMapping } from './mapHttpResponse.js';
 export { REDACTED_LABEL, type Secret, SecretRedactor } from './SecretRedactor.js';
 export {
+  describeError,
+  isTimeout,
+  networkCode,
+  type SendOptions,
+  sendHttpRequest,
+} from './sendHttpRequest.js';
+export {
   type ExpandedUrl,
   REDACTED,
   UrlTemplate,
