@@ -283,6 +283,9 @@ export class Gateway implements SessionHost {
   }
 
   #onUpstreamNotification(upstream: Upstream, notification: JsonRpcNotification): void {
+    // Progress the peer could route went to its request's caller; what is left carries a token no client
+    // knows (e.g. progress of a task after its tools/call answered), so passing it on would only confuse.
+    if (notification.method === 'notifications/progress') return;
     if (this.tasks && notification.method === 'notifications/tasks/status') {
       // Only the scope that created the task hears about it, under the id it knows.
       const routed = this.tasks.statusNotification(upstream.name, notification.params);
