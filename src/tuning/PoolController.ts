@@ -55,14 +55,16 @@ export interface PoolControllerState {
 export class PoolController implements LimitController {
   readonly #o: ResolvedPoolControllerOptions;
   readonly #window: LatencyWindow;
+  /** The controller's continuous limit… */
   #limit: number;
+  /** …and the integer applied to the pool, which follows it with hysteresis (no 14↔15 flapping). */
+  #appliedLimit: number;
   #noLoad: number | undefined;
   /** In-flight at which the no-load latency was last measured: above the knee it is inflated. */
   #noLoadInFlight = 0;
   #lastWindow: WindowStats | undefined;
   /** Windows of the current shrink episode (witnesses for "latency is not ours"). */
   #congested: WindowStats[] = [];
-  #calmWindows = 0;
   /** Consecutive full-pool windows without a measurable queue. */
   #quietWindows = 0;
   #growth: number;
@@ -70,6 +72,12 @@ export class PoolController implements LimitController {
   /** True while the probe admits calls at its own limit. */
   #probeAdmitting = false;
   #probes = 0;
+  /** Bound on early probes repeated because the estimate keeps moving. */
+  #earlyProbesLeft = 4;
+  /** Consecutive windows with a severe queue. */
+  #severeStreak = 0;
+  /** Consecutive shrink windows with a "not ours" witness. */
+  #witnessed = 0;
   #nextProbeAt = Number.POSITIVE_INFINITY;
   #holdUntil = Number.NEGATIVE_INFINITY;
   #lastSignalDecreaseAt = Number.NEGATIVE_INFINITY;
@@ -80,12 +88,13 @@ export class PoolController implements LimitController {
     this.#o = resolvePoolControllerOptions(options);
     this.#window = new LatencyWindow(this.#o.latencyTrim, now);
     this.#limit = this.#o.initialLimit;
+    this.#appliedLimit = this.#applied(this.#limit);
     this.#growth = this.#o.initialGrowth;
   }
 
   /** The limit to apply: an integer within [min, max]; the probe limit while a probe admits. */
   get limit(): number {
-    return this.#probeAdmitting && this.#probe !== undefined ? this.#probe.limit : this.#applied(this.#limit);
+    return this.#probeAdmitting && this.#probe !== undefined ? this.#probe.limit : this.#appliedLimit;
   }
 
   /** The most recent change of the applied limit, with its reason and evidence. */
@@ -191,15 +200,19 @@ export class PoolController implements LimitController {
     if (queue - 2 * queueSe > wanted && (w.saturation >= 0.5 || severe)) {
       // Confidently more queue than wanted: shrink towards capacity + headroom.
       this.#growth = o.initialGrowth;
-      this.#calmWindows = 0;
       this.#quietWindows = 0;
       // A severe jump starts a new episode: older windows describe the upstream before the change.
       if (severe) this.#congested = [];
       else if (this.#rebaselineIfNotOurs(w, now)) return;
       this.#congested.push(w);
-      if (this.#congested.length > 8) this.#congested.shift();
+      // Keep the episode's last eight windows, none older than ten seconds.
+      while (this.#congested.length > 8 || now - this.#congested[0]!.endMs > 10_000) this.#congested.shift();
       const target = capacity + wanted;
-      const next = severe ? target : this.#limit + o.gain * (target - this.#limit);
+      // Jump on a severe queue once a second window confirms it (one window may be a burst of
+      // slow calls), and only once: the window after a jump still sees the old limit's backlog.
+      this.#severeStreak = severe ? this.#severeStreak + 1 : 0;
+      const jump = this.#severeStreak === 2 || (severe && now < this.#holdUntil && this.#severeStreak === 1);
+      const next = jump ? target : this.#limit + o.gain * (target - this.#limit);
       const reason: TuningReason = severe ? 'capacity_drop' : 'latency_gradient';
       this.#set(
         Math.min(this.#limit, Math.max(next, this.#limit * (1 - o.maxDecrease))),
@@ -209,7 +222,9 @@ export class PoolController implements LimitController {
       );
       return;
     }
-    if (++this.#calmWindows >= 2) this.#congested = [];
+    this.#severeStreak = 0;
+    // A quiet window means latency is back at no-load: the episode is over.
+    if (queue < Math.max(2 * queueSe, wanted / 2)) this.#congested = [];
     const quiet = queue < Math.max(2 * queueSe, wanted / 2);
     this.#quietWindows = quiet && saturated ? this.#quietWindows + 1 : 0;
     if (queue < wanted && saturated && now >= this.#holdUntil) {
@@ -257,18 +272,26 @@ export class PoolController implements LimitController {
    */
   #rebaselineIfNotOurs(w: WindowStats, now: number): boolean {
     // Were the latency ours, 50 % more load would have cost at least half a mean latency more
-    // (Little's law); a witness shows well under that.
-    const witness = this.#congested.find(
-      (c) =>
-        c.meanInFlight >= 1.5 * w.meanInFlight &&
-        c.quantileMs <= w.quantileMs + (0.3 * (c.meanInFlight - w.meanInFlight) * w.meanMs) / w.meanInFlight,
-    );
-    if (witness === undefined) return false;
+    // (Little's law); a witness shows latency flat within a third of that. Much *lower* latency
+    // at higher load is no witness: that is capacity falling while we shrink.
+    // The episode's first window may straddle the very change that started it: not a witness.
+    const witness = this.#congested.slice(1).find((c) => {
+      const tolerance = (0.3 * (c.meanInFlight - w.meanInFlight) * w.meanMs) / w.meanInFlight;
+      return c.meanInFlight >= 1.5 * w.meanInFlight && Math.abs(c.quantileMs - w.quantileMs) <= tolerance;
+    });
+    if (witness === undefined) {
+      this.#witnessed = 0;
+      return false;
+    }
+    // One window can be noise: hold on the first sighting, re-learn on the second in a row.
+    if (++this.#witnessed < 2) return true;
+    this.#witnessed = 0;
     this.#noLoad = w.quantileMs;
     this.#noLoadInFlight = w.meanInFlight;
     this.#congested = [];
     // The new estimate may still include some queueing: verify it soon with deeper probes.
     this.#probes = 0;
+    this.#earlyProbesLeft = 4;
     this.#nextProbeAt = now + this.#o.earlyProbeIntervalMs / 2;
     const limit = this.limit;
     this.#adjustment = {
@@ -287,7 +310,7 @@ export class PoolController implements LimitController {
    * because an inflated estimate inflates the capacity estimate too.
    */
   #startProbe(now: number, w: WindowStats, capacity: number): void {
-    const restore = this.#applied(this.#limit);
+    const restore = this.#appliedLimit;
     const depth = this.#probes < this.#o.earlyProbes ? this.#o.earlyProbeDepth : 1;
     // Routine probes only shed the standing queue; with a noisy capacity estimate, never dip
     // further than the headroom.
@@ -327,9 +350,17 @@ export class PoolController implements LimitController {
       // Consistent with the estimate: average out noise. Lower: queueing only inflates, so the
       // probe is the better witness. Higher: the probe may have met a capacity change or a
       // noise burst, so move up one confidence step at most (a real shift is caught as "not ours").
-      if (result.quantileMs * bound < prior) this.#noLoad = result.quantileMs;
-      else if (result.quantileMs > prior * bound) this.#noLoad = prior * bound;
-      else this.#noLoad = Math.sqrt(result.quantileMs * prior);
+      const consistent = result.quantileMs * bound >= prior && result.quantileMs <= prior * bound;
+      if (consistent) this.#noLoad = Math.sqrt(result.quantileMs * prior);
+      else this.#noLoad = result.quantileMs < prior ? result.quantileMs : prior * bound;
+      const early = this.#probes <= this.#o.earlyProbes;
+      if (early && consistent) {
+        this.#probes = this.#o.earlyProbes; // verified: routine probes from now on
+        this.#nextProbeAt = now + this.#o.probeIntervalMs;
+      } else if (early && --this.#earlyProbesLeft > 0) {
+        this.#probes = Math.min(this.#probes, this.#o.earlyProbes - 1); // still moving: probe again soon
+        this.#nextProbeAt = now + this.#o.earlyProbeIntervalMs;
+      }
       this.#noLoadInFlight = probe.limit;
       this.#congested = [];
     }
@@ -349,6 +380,7 @@ export class PoolController implements LimitController {
   #set(next: number, reason: TuningReason, now: number, evidence: TuningEvidence): void {
     const from = this.limit;
     this.#limit = Math.min(this.#o.maxLimit, Math.max(this.#o.minLimit, next));
+    if (Math.abs(this.#limit - this.#appliedLimit) >= 0.75) this.#appliedLimit = this.#applied(this.#limit);
     const to = this.limit;
     if (to === from) return;
     this.#adjustment = { time: now, from, to, reason, evidence };

@@ -124,20 +124,20 @@ export function sweepOracle(
     const best = Math.max(...smooth);
     let chosen = -1;
     for (let i = 0; i < rows.length; i++) {
-      if (smooth[i]! < 0.99 * best) continue;
+      if (raw[i]! < 0.99 * best) continue;
       if (chosen < 0 || rows[i]!.p99Ms < rows[chosen]!.p99Ms) chosen = i;
     }
     const oracle = rows[chosen]!;
     // Error rates of neighbouring limits differ by ±0.5 pp from run-to-run chaos alone, so the band
     // is judged on goodput and latency; errors are judged over the whole run.
-    const meets = (r: SimSummary, i: number): boolean =>
-      smooth[i]! >= TARGETS.goodputRatio * best &&
+    const meets = (r: SimSummary): boolean =>
+      r.goodputPerSec >= TARGETS.goodputRatio * best &&
       r.p99Ms <= TARGETS.p99Ratio * oracle.p99Ms &&
       r.execP99Ms <= TARGETS.p99Ratio * oracle.execP99Ms;
     let lo = chosen;
-    while (lo > 0 && meets(rows[lo - 1]!, lo - 1)) lo--;
+    while (lo > 0 && meets(rows[lo - 1]!)) lo--;
     let hi = chosen;
-    while (hi < rows.length - 1 && meets(rows[hi + 1]!, hi + 1)) hi++;
+    while (hi < rows.length - 1 && meets(rows[hi + 1]!)) hi++;
     chosenLimits.push(limits[chosen]!);
     phases.push({
       label: iv.label,
