@@ -38,7 +38,8 @@ export class Cancellation {
   addEventListener(type: string, listener: Listener | null, _options?: unknown): void {
     if (type !== 'abort' || !listener) return;
     if (this.#aborted) return;
-    (this.#listeners ??= []).push(listener);
+    if (!this.#listeners) this.#listeners = [];
+    this.#listeners.push(listener);
   }
 
   removeEventListener(type: string, listener: Listener | null): void {

@@ -118,6 +118,7 @@ describe('toolscope status, top, export and profile against a running demo', () 
     // What the terminal shows: the last frame, escape sequences removed.
     const screen = () => {
       const frames = raw.split('\u001b[H');
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences are what is parsed here
       return (frames.at(-1) ?? '').replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replaceAll('\r', '');
     };
     try {
@@ -137,6 +138,7 @@ describe('toolscope status, top, export and profile against a running demo', () 
       top.stdin?.write('q');
       expect(await exited).toBe(0);
       // It leaves the alternate screen and shows the cursor again.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the test checks the terminal escape sequences
       expect(raw).toMatch(/\u001b\[\?25h\u001b\[\?1049l/);
     } finally {
       if (top.exitCode === null) top.kill();

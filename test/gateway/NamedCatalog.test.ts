@@ -55,7 +55,7 @@ describe('NamedCatalog', () => {
     const error = resolveError(catalog, 'weather_forcast');
     expect(error.code).toBe(-32602);
     expect(error.message).toContain('Unknown tool "weather_forcast"');
-    expect(error.data?.candidates?.[0]).toBe('weather_forecast');
+    expect((error.data?.candidates as string[] | undefined)?.[0]).toBe('weather_forecast');
   });
 
   it('keeps the upstream definition intact and only renames the exposed copy', () => {
