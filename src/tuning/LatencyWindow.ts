@@ -105,7 +105,7 @@ export class LatencyWindow {
   /** Closes the window at `endMs`, returns its stats and starts the next one. */
   close(endMs: number): WindowStats {
     const n = Math.min(this.#stored, this.#latencies.length);
-    const robust = robustLatency(this.#latencies.subarray(0, n).sort(), this.trim);
+    const robust = robustLatency(this.#latencies.subarray(0, n), this.trim);
     const stats: WindowStats = {
       startMs: this.#startMs,
       endMs,

@@ -52,7 +52,7 @@ export class NoLoadProbe {
   result(trim: number, minSamples: number): ProbeResult | undefined {
     const n = this.#samples.length;
     if (n < minSamples) return undefined;
-    const robust = robustLatency(Float64Array.from(this.#samples).sort(), trim);
+    const robust = robustLatency(Float64Array.from(this.#samples), trim);
     return { quantileMs: robust.valueMs, logSe: robust.logSe, samples: n };
   }
 }

@@ -118,10 +118,12 @@ export class PoolController implements LimitController {
       else probe.offer(sample);
     }
     this.#window.add(sample, this.limit);
+    // A due window closes here too (O(n) once per window: amortised O(1) per call).
     this.#advance(sample.time);
     return this.limit;
   }
 
+  /** Closes windows that are due (also without traffic) and ends probes: call it every ~100 ms. */
   onTick(now: number): number {
     this.#advance(now);
     return this.limit;
