@@ -203,9 +203,7 @@ export class PoolController implements LimitController {
       // Confidently more queue than wanted: shrink towards capacity + headroom.
       this.#growth = o.initialGrowth;
       this.#quietWindows = 0;
-      // A severe jump starts a new episode: older windows describe the upstream before the change.
-      if (severe) this.#congested = [];
-      else if (this.#rebaselineIfNotOurs(w, now)) return;
+      if (this.#rebaselineIfNotOurs(w, now)) return;
       this.#congested.push(w);
       // Keep the episode's last eight windows, none older than ten seconds.
       while (this.#congested.length > 8 || now - this.#congested[0]!.endMs > 10_000) this.#congested.shift();
@@ -276,8 +274,11 @@ export class PoolController implements LimitController {
     // Were the latency ours, 50 % more load would have cost at least half a mean latency more
     // (Little's law); a witness shows latency flat within a third of that. Much *lower* latency
     // at higher load is no witness: that is capacity falling while we shrink.
-    // The episode's first window may straddle the very change that started it: not a witness.
-    const witness = this.#congested.slice(1).find((c) => {
+    // Only windows after the episode's latency peak: up to the peak, capacity may still have
+    // been falling (a window can straddle the change), which also looks like "latency stayed".
+    const top = Math.max(...this.#congested.map((c) => c.quantileMs));
+    const peak = this.#congested.findIndex((c) => c.quantileMs >= 0.95 * top);
+    const witness = this.#congested.slice(peak + 1).find((c) => {
       const tolerance = (0.3 * (c.meanInFlight - w.meanInFlight) * w.meanMs) / w.meanInFlight;
       return c.meanInFlight >= 1.5 * w.meanInFlight && Math.abs(c.quantileMs - w.quantileMs) <= tolerance;
     });
