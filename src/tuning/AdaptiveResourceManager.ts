@@ -2,7 +2,7 @@ import type { Verdict, VerdictObserver } from '../analysis/index.js';
 import type { CallObservation, CallObserver, ToolRef } from '../pipeline/index.js';
 import type { ResizablePool } from '../resilience/index.js';
 import { DemandPredictor } from './DemandPredictor.js';
-import { LoadPatternClassifier } from './LoadPatternClassifier.js';
+import { LoadPatternClassifier, type LoadProfile } from './LoadPatternClassifier.js';
 import { observationToSample } from './observationToSample.js';
 import { type LimitAdjustment, PoolController } from './PoolController.js';
 import type { PoolControllerOptions } from './PoolControllerOptions.js';
@@ -207,6 +207,13 @@ export class AdaptiveResourceManager implements CallObserver, VerdictObserver {
   /** Recent decisions, oldest first (at most `config.history`). */
   decisions(): readonly TuningDecision[] {
     return [...this.#history];
+  }
+
+  /** Load profile of every tool seen, by tool key (`service/tool`), for status pages. */
+  profiles(): Map<string, LoadProfile> {
+    const profiles = new Map<string, LoadProfile>();
+    for (const key of this.#classifier.toolKeys()) profiles.set(key, this.#classifier.profile(key));
+    return profiles;
   }
 
   /** The tuner's state per pool, for status pages and the demo summary. */

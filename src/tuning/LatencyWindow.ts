@@ -71,12 +71,13 @@ export class LatencyWindow {
   }
 
   /**
-   * Calls admitted before the window started describe an earlier limit and are skipped
-   * (refusals are always counted: they describe demand now).
+   * Answers to calls admitted before the window started describe an earlier limit and are
+   * skipped; timeouts, overload errors and refusals always count (a timeout was admitted a
+   * whole deadline ago, and still says the upstream is congested now).
    * @param limit the limit in force, to tell whether the call found the pool full.
    */
   add(sample: LimitSample, limit: number): void {
-    if (sample.outcome !== 'rejected' && sample.time - sample.latencyMs < this.#startMs) return;
+    if (sample.outcome === 'success' && sample.time - sample.latencyMs < this.#startMs) return;
     switch (sample.outcome) {
       case 'success': {
         this.#latencies[this.#stored % this.#latencies.length] = sample.latencyMs;

@@ -108,6 +108,11 @@ export class LoadPatternClassifier {
     }
   }
 
+  /** Tool keys (`service/tool`) seen so far. */
+  toolKeys(): IterableIterator<string> {
+    return this.#tools.keys();
+  }
+
   /** The profile of one tool (`ref.key`). */
   profile(toolKey: string): LoadProfile {
     const s = this.#tools.get(toolKey);
