@@ -5,6 +5,7 @@ import { httpToolsConfigSchema } from '../httptools/index.js';
 import { loggingConfigSchema } from '../logging/index.js';
 import { profilingConfigSchema } from '../profiling/index.js';
 import { resilienceConfigSchema } from '../resilience/index.js';
+import { tuningConfigSchema } from '../tuning/index.js';
 import type { EnvReference } from './loadConfig.js';
 import { type ServerConfig, serverConfigSchema } from './serverSchema.js';
 import {
@@ -37,6 +38,8 @@ export const toolscopeSectionSchema = z.strictObject({
   profiling: profilingConfigSchema.prefault({}),
   /** Baselines, isolation forest and verdicts per tool. */
   analysis: analysisConfigSchema.prefault({}),
+  /** The adaptive resource manager: per-pool enabled/min/max/initial, dry-run. */
+  tuning: tuningConfigSchema.prefault({}),
   /** Alert rules (built-ins + yours), cooldowns and handlers. */
   alerts: alertsConfigSchema.prefault({}),
   /** Where learned state (baselines, forests) is kept across restarts. @default "<config dir>/.toolscope" */

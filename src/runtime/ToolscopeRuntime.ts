@@ -20,6 +20,7 @@ import {
 import { VERSION } from '../version.js';
 import { AnalysisWiring } from './AnalysisWiring.js';
 import { downstreamNetwork, upstreamNetwork } from './networkInfo.js';
+import { TuningWiring } from './TuningWiring.js';
 
 /** How the runtime is assembled. */
 export interface RuntimeOptions {
@@ -56,6 +57,8 @@ export class ToolscopeRuntime {
   readonly profiling: Profiling;
   readonly gateway: Gateway;
   readonly analysis: AnalysisWiring;
+  /** The adaptive resource manager resizing the pools (also the status API's tuning source). */
+  readonly tuning: TuningWiring;
   /** Structured JSON logs (pino), optionally exported over OTLP. */
   readonly logging: Logging;
   /** Services of HTTP API tools from `toolscope.httpTools` (none in proxy mode). */
@@ -121,6 +124,15 @@ export class ToolscopeRuntime {
       },
     });
     this.analysis.addVerdictObserver(this.profiling.capture);
+    this.tuning = new TuningWiring({
+      config: toolscope.tuning,
+      control: this.control,
+      gateway: () => gateway,
+      hostCpuUtilization: () => telemetry.hostCpuUtilization(),
+      meter: telemetryOn ? telemetry.meter : undefined,
+      tracer: telemetryOn ? telemetry.tracer : undefined,
+    });
+    this.analysis.addVerdictObserver(this.tuning);
     const servers = options.config.servers;
     const downstream = downstreamNetwork(options.downstream ?? (options.stdoutIsProtocol ? 'pipe' : 'tcp'));
     const tap = (
@@ -171,6 +183,7 @@ export class ToolscopeRuntime {
     gateway.observe.subscribe(this.stats);
     if (telemetryOn) gateway.observe.subscribe(new ObservationMetrics(telemetry.meter));
     gateway.observe.subscribe(this.analysis);
+    gateway.observe.subscribe(this.tuning);
     gateway.observe.subscribe(new CallLogObserver(this.logging.logger));
     if (telemetryOn) this.#registerGauges();
   }
@@ -178,6 +191,7 @@ export class ToolscopeRuntime {
   /** Connect the upstreams, restore learned state, start the analyzer and alerts. */
   async start(): Promise<void> {
     await this.analysis.start();
+    this.tuning.start();
     await this.gateway.start();
   }
 
@@ -208,6 +222,7 @@ export class ToolscopeRuntime {
   /** Stop serving, save learned state, stop upstreams, flush telemetry (each step bounded). */
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
+      this.tuning.stop();
       await this.analysis.stop();
       this.profiling.close();
       await this.gateway.stop();

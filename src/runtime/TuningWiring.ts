@@ -1,0 +1,129 @@
+import { type Context, type Counter, type Meter, SpanKind, type Tracer, trace } from '@opentelemetry/api';
+import type { Verdict, VerdictObserver } from '../analysis/index.js';
+import type { LoadProfileRecord, TuningSource } from '../dashboard/index.js';
+import type { Gateway } from '../gateway/index.js';
+import type { CallObservation, CallObserver } from '../pipeline/index.js';
+import type { ExecutionControl } from '../resilience/index.js';
+import { EVENT_TS_TUNING, METRIC_TS_TUNING_DECISIONS } from '../telemetry/toolscopeNames.js';
+import {
+  AdaptiveResourceManager,
+  type TuningConfig,
+  type TuningDecision,
+  tuningDecisionAttributes,
+} from '../tuning/index.js';
+
+export interface TuningWiringOptions {
+  config: TuningConfig;
+  control: ExecutionControl;
+  gateway: () => Gateway | undefined;
+  /** Busy share of the host's cores (0…1), for the host-saturation signal. */
+  hostCpuUtilization: () => number | undefined;
+  meter: Meter | undefined;
+  tracer: Tracer | undefined;
+}
+
+/**
+ * The tuner's edge: feeds the adaptive resource manager observations, verdicts,
+ * the host CPU signal and a tick; registers the pools execution control creates
+ * (exclusive pools are never resized); and records every decision as a
+ * `toolscope.tuning.decisions` sample and a span event — on the span of the call
+ * that triggered it, or on a short span of its own for tick-driven decisions.
+ */
+export class TuningWiring implements CallObserver, VerdictObserver, TuningSource {
+  readonly manager: AdaptiveResourceManager;
+  readonly #options: TuningWiringOptions;
+  readonly #decisions: Counter | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** Trace context of the call being observed, while the manager handles it (decisions made then belong to it). */
+  #callContext: Context | undefined;
+
+  constructor(options: TuningWiringOptions) {
+    this.#options = options;
+    this.manager = new AdaptiveResourceManager({ config: options.config });
+    this.#decisions = options.meter?.createCounter(METRIC_TS_TUNING_DECISIONS, {
+      unit: '{decision}',
+      description:
+        'Pool limit decisions of the adaptive resource manager (hold = a signal seen, limit kept).',
+    });
+    this.manager.addListener({ onTuningDecision: (decision) => this.#record(decision) });
+  }
+
+  get dryRun(): boolean {
+    return this.#options.config.dryRun;
+  }
+
+  start(): void {
+    if (!this.#options.config.enabled || this.#timer) return;
+    this.#timer = setInterval(() => this.#tick(), this.#options.config.intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  onObservation(observation: CallObservation): void {
+    this.#callContext = observation.traceContext;
+    try {
+      this.manager.onObservation(observation);
+    } finally {
+      this.#callContext = undefined;
+    }
+  }
+
+  onVerdict(verdict: Verdict): void {
+    this.manager.onVerdict(verdict);
+  }
+
+  decisions(): readonly TuningDecision[] {
+    return this.manager.decisions();
+  }
+
+  /** Load profile (CPU-bound, I/O-bound, memory-heavy …) per tool key. */
+  loadPatterns(): ReadonlyMap<string, LoadProfileRecord> {
+    return this.manager.profiles();
+  }
+
+  #tick(): void {
+    const gateway = this.#options.gateway();
+    for (const pool of this.#options.control.pools.list()) {
+      if (pool.exclusive) continue;
+      const service = pool.id.split('/')[0] as string;
+      this.manager.registerPool(pool, {
+        inProcess: gateway?.upstreams.get(service)?.executorKind === 'in_process',
+      });
+    }
+    const cpu = this.#options.hostCpuUtilization();
+    if (cpu !== undefined) this.manager.onHostSignal({ cpuUtilization: cpu });
+    this.manager.tick();
+  }
+
+  #record(decision: TuningDecision): void {
+    const attributes = {
+      ...tuningDecisionAttributes(decision),
+      'toolscope.service': decision.poolId.split('/')[0] as string,
+    };
+    this.#decisions?.add(1, attributes);
+    const eventAttributes = {
+      ...attributes,
+      'toolscope.tuning.previous_limit': decision.previousLimit,
+      'toolscope.tuning.new_limit': decision.newLimit,
+      'toolscope.tuning.applied': decision.applied,
+      'toolscope.tuning.message': decision.message,
+    };
+    const callSpan = this.#callContext ? trace.getSpan(this.#callContext) : undefined;
+    if (callSpan?.isRecording()) {
+      callSpan.addEvent(EVENT_TS_TUNING, eventAttributes);
+      return;
+    }
+    const tracer = this.#options.tracer;
+    if (!tracer) return;
+    const span = tracer.startSpan(`toolscope.tuning ${decision.poolId}`, {
+      kind: SpanKind.INTERNAL,
+      attributes,
+    });
+    if (span.isRecording()) span.addEvent(EVENT_TS_TUNING, eventAttributes);
+    span.end();
+  }
+}
