@@ -8,10 +8,10 @@ export interface WindowStats {
   /** Latency samples (successful calls) in the window. */
   readonly samples: number;
   /** Robust latency: mean of the fastest calls (see {@link robustLatency}); moves with queueing, not with outliers. */
-  readonly quantileMs: number;
+  readonly latencyMs: number;
   /** Mean latency (includes outliers: Little's law needs it). */
   readonly meanMs: number;
-  /** Standard error of log(quantileMs), from the window's own spread. */
+  /** Standard error of log(latencyMs), from the window's own spread. */
   readonly logSe: number;
   /** Completions per second by Little's law (mean in-flight / mean latency). */
   readonly throughputPerSec: number;
@@ -29,7 +29,7 @@ export interface WindowStats {
 /**
  * Accumulates samples between window boundaries in O(1) per sample: a bounded buffer of
  * latencies (overwritten round-robin past `capacity`, keeping the newest) and running sums.
- * The quantile is computed once per window, on close, off the hot path.
+ * The robust latency is computed once per window, on close, by an O(n) partial selection.
  */
 export class LatencyWindow {
   readonly #latencies: Float64Array;
@@ -111,7 +111,7 @@ export class LatencyWindow {
       startMs: this.#startMs,
       endMs,
       samples: this.#count,
-      quantileMs: n > 0 ? robust.valueMs : Number.NaN,
+      latencyMs: n > 0 ? robust.valueMs : Number.NaN,
       meanMs: this.#count > 0 ? this.#sum / this.#count : Number.NaN,
       logSe: robust.logSe,
       throughputPerSec: this.#count > 0 ? (1000 * this.#inFlightSum) / this.#sum : 0,

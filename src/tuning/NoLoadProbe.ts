@@ -4,7 +4,7 @@ import { robustLatency } from './robustLatency.js';
 /** What a finished probe measured. */
 export interface ProbeResult {
   /** Robust latency of the calls admitted during the probe, ms. */
-  readonly quantileMs: number;
+  readonly latencyMs: number;
   /** Standard error of its logarithm. */
   readonly logSe: number;
   readonly samples: number;
@@ -53,6 +53,6 @@ export class NoLoadProbe {
     const n = this.#samples.length;
     if (n < minSamples) return undefined;
     const robust = robustLatency(Float64Array.from(this.#samples), trim);
-    return { quantileMs: robust.valueMs, logSe: robust.logSe, samples: n };
+    return { latencyMs: robust.valueMs, logSe: robust.logSe, samples: n };
   }
 }

@@ -1,5 +1,6 @@
 import { LatencyWindow, type WindowStats } from './LatencyWindow.js';
 import type { LimitController, LimitSample } from './LimitController.js';
+import { NoLoadLatency } from './NoLoadLatency.js';
 import { NoLoadProbe } from './NoLoadProbe.js';
 import {
   type PoolControllerOptions,
@@ -32,7 +33,7 @@ export interface LimitAdjustment {
 /** What the controller currently believes (for status pages and tests). */
 export interface PoolControllerState {
   readonly limit: number;
-  /** Robust no-load latency (window quantile, ms); undefined before the first window. */
+  /** Robust no-load latency (trimmed mean, ms); undefined before the first window. */
   readonly noLoadLatencyMs: number | undefined;
   readonly lastWindow: WindowStats | undefined;
   readonly probing: boolean;
@@ -42,15 +43,17 @@ export interface PoolControllerState {
  * toolscope's concurrency controller for one pool. Pure: time arrives with samples and ticks.
  *
  * Each window (≥ `windowMs`, ≥ `minWindowSamples` calls admitted under the current limit)
- * estimates the calls waiting inside the upstream with Little's law — in-flight × (latency
- * quantile − no-load quantile) / mean latency — and from it the upstream's capacity. The
- * limit tracks capacity × (1 + headroom): shrink when the queue is confidently larger than
- * that (at once when it is severe: capacity fell), close in when smaller, slow-start upward
- * when the pool is full and no queue is measurable (recovery), hold when unsure. A low
- * quantile moves with queueing (every call waits) but hardly with a burst of slow outliers,
- * and the Little's-law form discounts what outliers do move. The no-load latency only falls
- * on evidence and is re-measured by rare, shallow probes; latency that stays up while our
- * load falls is not ours and is re-learned instead of shrinking further.
+ * estimates the calls waiting inside the upstream with Little's law — in-flight × (robust
+ * latency − no-load latency) / mean latency — and from it the upstream's capacity. The limit
+ * tracks capacity × (1 + headroom): shrink when the queue is confidently larger than that
+ * (in one jump once two windows agree it is severe: capacity fell), close in when smaller,
+ * slow-start upward when the pool is full and twice no queue is measurable (recovery), hold
+ * when unsure or when the limit does not bind. The robust latency (a lower-trimmed mean) moves
+ * with queueing (every call waits) but hardly with a burst of slow outliers, and the
+ * Little's-law form discounts what outliers do move. The no-load latency
+ * ({@link NoLoadLatency}) only falls on evidence and is re-measured by rare, shallow probes
+ * ({@link NoLoadProbe}); latency that stays up while our load falls is not ours and is
+ * re-learned instead of shrinking further.
  */
 export class PoolController implements LimitController {
   readonly #o: ResolvedPoolControllerOptions;
@@ -59,12 +62,8 @@ export class PoolController implements LimitController {
   #limit: number;
   /** …and the integer applied to the pool, which follows it with hysteresis (no 14↔15 flapping). */
   #appliedLimit: number;
-  #noLoad: number | undefined;
-  /** In-flight at which the no-load latency was last measured: above the knee it is inflated. */
-  #noLoadInFlight = 0;
+  readonly #noLoad = new NoLoadLatency();
   #lastWindow: WindowStats | undefined;
-  /** Windows of the current shrink episode (witnesses for "latency is not ours"). */
-  #congested: WindowStats[] = [];
   /** Consecutive full-pool windows without a measurable queue. */
   #quietWindows = 0;
   #growth: number;
@@ -76,8 +75,6 @@ export class PoolController implements LimitController {
   #earlyProbesLeft = 4;
   /** Consecutive windows with a severe queue. */
   #severeStreak = 0;
-  /** Consecutive shrink windows with a "not ours" witness. */
-  #witnessed = 0;
   #nextProbeAt = Number.POSITIVE_INFINITY;
   #holdUntil = Number.NEGATIVE_INFINITY;
   #lastSignalDecreaseAt = Number.NEGATIVE_INFINITY;
@@ -105,7 +102,7 @@ export class PoolController implements LimitController {
   get state(): PoolControllerState {
     return {
       limit: this.limit,
-      noLoadLatencyMs: this.#noLoad,
+      noLoadLatencyMs: this.#noLoad.value,
       lastWindow: this.#lastWindow,
       probing: this.#probeAdmitting,
     };
@@ -180,17 +177,16 @@ export class PoolController implements LimitController {
       return;
     }
     if (w.samples < Math.max(3, o.minWindowSamples / 2)) return;
-    if (this.#noLoad === undefined) {
-      this.#noLoad = w.quantileMs;
-      this.#noLoadInFlight = w.meanInFlight;
+    if (this.#noLoad.value === undefined) {
+      this.#noLoad.set(w);
       this.#nextProbeAt = now + o.earlyProbeIntervalMs / 2;
       return;
     }
     // Queueing only adds latency, so a window's upper confidence bound caps the no-load latency.
-    this.#noLoad = Math.min(this.#noLoad, w.quantileMs * Math.exp(2 * w.logSe));
+    this.#noLoad.cap(w);
     const inFlight = w.meanInFlight;
     const queue = this.#queue(w);
-    const queueSe = (inFlight * w.quantileMs * w.logSe) / w.meanMs;
+    const queueSe = (inFlight * w.latencyMs * w.logSe) / w.meanMs;
     const capacity = Math.max(1, inFlight - queue);
     // The standing queue we aim for: enough to measure, at least one call so small pools are not starved.
     const wanted = Math.max(1, capacity * o.headroom);
@@ -203,10 +199,23 @@ export class PoolController implements LimitController {
       // Confidently more queue than wanted: shrink towards capacity + headroom.
       this.#growth = o.initialGrowth;
       this.#quietWindows = 0;
-      if (this.#rebaselineIfNotOurs(w, now)) return;
-      this.#congested.push(w);
-      // Keep the episode's last eight windows, none older than ten seconds.
-      while (this.#congested.length > 8 || now - this.#congested[0]!.endMs > 10_000) this.#congested.shift();
+      const ownership = this.#noLoad.judge(w, now);
+      if (ownership === 'suspect') return;
+      if (ownership === 'relearned') {
+        // The new estimate may still include some queueing: verify it soon with deeper probes.
+        this.#probes = 0;
+        this.#earlyProbesLeft = 4;
+        this.#nextProbeAt = now + o.earlyProbeIntervalMs / 2;
+        const limit = this.limit;
+        this.#adjustment = {
+          time: now,
+          from: limit,
+          to: limit,
+          reason: 'baseline_shift',
+          evidence: this.#evidence(w),
+        };
+        return;
+      }
       const target = capacity + wanted;
       // Jump on a severe queue once a second window confirms it (one window may be a burst of
       // slow calls), and only once: the window after a jump still sees the old limit's backlog.
@@ -224,7 +233,7 @@ export class PoolController implements LimitController {
     }
     this.#severeStreak = 0;
     // A quiet window means latency is back at no-load: the episode is over.
-    if (queue < Math.max(2 * queueSe, wanted / 2)) this.#congested = [];
+    if (queue < Math.max(2 * queueSe, wanted / 2)) this.#noLoad.endEpisode();
     const quiet = queue < Math.max(2 * queueSe, wanted / 2);
     this.#quietWindows = quiet && saturated ? this.#quietWindows + 1 : 0;
     if (queue < wanted && saturated && now >= this.#holdUntil) {
@@ -243,7 +252,11 @@ export class PoolController implements LimitController {
     } else {
       this.#growth = o.initialGrowth; // unsure, or not limited by the pool: hold
     }
-    if (this.#probes < o.earlyProbes && queue > 2 * queueSe && capacity >= 1.2 * this.#noLoadInFlight) {
+    if (
+      this.#probes < o.earlyProbes &&
+      queue > 2 * queueSe &&
+      capacity >= 1.2 * this.#noLoad.measuredAtInFlight
+    ) {
       // The knee lies well above the load the no-load latency was measured at: it is clean.
       this.#probes = o.earlyProbes;
       this.#nextProbeAt = now + o.probeIntervalMs;
@@ -257,54 +270,12 @@ export class PoolController implements LimitController {
   /**
    * Calls waiting inside the upstream, by Little's law: extra latency × throughput, with
    * throughput = in-flight / mean latency. Slow outliers raise the mean as much as the
-   * quantile, so a burst of them barely moves the estimate; a queue delays every call and
-   * moves the quantile.
+   * robust latency, so a burst of them barely moves the estimate; a queue delays every call and
+   * moves it.
    */
   #queue(w: WindowStats): number {
-    const extraMs = Math.max(0, w.quantileMs - (this.#noLoad ?? w.quantileMs));
+    const extraMs = Math.max(0, w.latencyMs - (this.#noLoad.value ?? w.latencyMs));
     return w.meanMs > 0 ? Math.min(w.meanInFlight, (w.meanInFlight * extraMs) / w.meanMs) : 0;
-  }
-
-  /**
-   * If, during this shrink episode, a clearly higher load had no higher latency, the latency
-   * is not caused by our load (a slower upstream, someone else's traffic, a no-load estimate
-   * that came out low): re-learn the no-load latency instead of shrinking on.
-   */
-  #rebaselineIfNotOurs(w: WindowStats, now: number): boolean {
-    // Were the latency ours, 50 % more load would have cost at least half a mean latency more
-    // (Little's law); a witness shows latency flat within a third of that. Much *lower* latency
-    // at higher load is no witness: that is capacity falling while we shrink.
-    // Only windows after the episode's latency peak: up to the peak, capacity may still have
-    // been falling (a window can straddle the change), which also looks like "latency stayed".
-    const top = Math.max(...this.#congested.map((c) => c.quantileMs));
-    const peak = this.#congested.findIndex((c) => c.quantileMs >= 0.95 * top);
-    const witness = this.#congested.slice(peak + 1).find((c) => {
-      const tolerance = (0.3 * (c.meanInFlight - w.meanInFlight) * w.meanMs) / w.meanInFlight;
-      return c.meanInFlight >= 1.5 * w.meanInFlight && Math.abs(c.quantileMs - w.quantileMs) <= tolerance;
-    });
-    if (witness === undefined) {
-      this.#witnessed = 0;
-      return false;
-    }
-    // One window can be noise: hold on the first sighting, re-learn on the second in a row.
-    if (++this.#witnessed < 2) return true;
-    this.#witnessed = 0;
-    this.#noLoad = w.quantileMs;
-    this.#noLoadInFlight = w.meanInFlight;
-    this.#congested = [];
-    // The new estimate may still include some queueing: verify it soon with deeper probes.
-    this.#probes = 0;
-    this.#earlyProbesLeft = 4;
-    this.#nextProbeAt = now + this.#o.earlyProbeIntervalMs / 2;
-    const limit = this.limit;
-    this.#adjustment = {
-      time: now,
-      from: limit,
-      to: limit,
-      reason: 'baseline_shift',
-      evidence: this.#evidence(w),
-    };
-    return true;
   }
 
   /**
@@ -348,14 +319,7 @@ export class PoolController implements LimitController {
     this.#probeAdmitting = false;
     const result = complete ? probe.result(this.#o.latencyTrim, 8) : undefined;
     if (result !== undefined) {
-      const prior = this.#noLoad ?? result.quantileMs;
-      const bound = Math.exp(2 * result.logSe);
-      // Consistent with the estimate: average out noise. Lower: queueing only inflates, so the
-      // probe is the better witness. Higher: the probe may have met a capacity change or a
-      // noise burst, so move up one confidence step at most (a real shift is caught as "not ours").
-      const consistent = result.quantileMs * bound >= prior && result.quantileMs <= prior * bound;
-      if (consistent) this.#noLoad = Math.sqrt(result.quantileMs * prior);
-      else this.#noLoad = result.quantileMs < prior ? result.quantileMs : prior * bound;
+      const consistent = this.#noLoad.probe(result, probe.limit);
       const early = this.#probes <= this.#o.earlyProbes;
       if (early && consistent) {
         this.#probes = this.#o.earlyProbes; // verified: routine probes from now on
@@ -364,8 +328,6 @@ export class PoolController implements LimitController {
         this.#probes = Math.min(this.#probes, this.#o.earlyProbes - 1); // still moving: probe again soon
         this.#nextProbeAt = now + this.#o.earlyProbeIntervalMs;
       }
-      this.#noLoadInFlight = probe.limit;
-      this.#congested = [];
     }
     if (wasAdmitting) {
       this.#window.reset(now);
@@ -395,11 +357,11 @@ export class PoolController implements LimitController {
   }
 
   #evidence(w: WindowStats | undefined): TuningEvidence {
-    const queue = w === undefined || this.#noLoad === undefined ? undefined : this.#queue(w);
+    const queue = w === undefined || this.#noLoad.value === undefined ? undefined : this.#queue(w);
     return {
       samples: w?.samples ?? 0,
-      latencyMs: w?.quantileMs,
-      noLoadLatencyMs: this.#noLoad,
+      latencyMs: w?.latencyMs,
+      noLoadLatencyMs: this.#noLoad.value,
       queueEstimate: queue,
       capacityEstimate:
         w === undefined || queue === undefined ? undefined : Math.max(1, w.meanInFlight - queue),

@@ -37,9 +37,9 @@ export type TuningDirection = 'up' | 'down' | 'hold';
 export interface TuningEvidence {
   /** Samples in the window behind the decision. */
   readonly samples: number;
-  /** Window latency quantile (execution time). */
+  /** Window robust latency (trimmed mean of execution times). */
   readonly latencyMs: number | undefined;
-  /** Robust no-load latency estimate, same quantile. */
+  /** Robust no-load latency estimate, same statistic. */
   readonly noLoadLatencyMs: number | undefined;
   /** Estimated calls waiting inside the upstream (Little's law: extra latency × throughput). */
   readonly queueEstimate: number | undefined;
