@@ -227,7 +227,13 @@ export class AlertEngine {
         const fresh = rule.windowMs <= 0 || now - v.time < rule.windowMs;
         const severe = v.severity !== undefined && RANK[v.severity] >= RANK[rule.minSeverity ?? 'warning'];
         const summary = `${subject.key} behaves anomalously (${v.severity ?? 'warning'})${v.reason ? `: ${v.reason}` : ''}`;
-        return { holds: v.anomaly && severe && fresh, since: v.since, value: v.score, summary };
+        return {
+          holds: v.anomaly && severe && fresh,
+          since: v.since,
+          value: v.score,
+          summary,
+          level: v.severity,
+        };
       }
       case 'service_down': {
         const u = this.upstreams.get(subject.key);

@@ -1,3 +1,4 @@
+import type { Severity } from '../analysis/index.js';
 import type { ActiveAlert, AlertEvent } from './AlertEvent.js';
 import type { AlertRule } from './AlertRule.js';
 
@@ -16,6 +17,8 @@ export interface Measurement {
   readonly since: number;
   readonly value: number;
   readonly summary: string;
+  /** The level this measurement warrants, when it knows better than the rule (an anomaly's severity). */
+  readonly level?: Severity | undefined;
 }
 
 /**
@@ -34,6 +37,8 @@ export class AlertLifecycle {
   private lastNotifiedAt = Number.NEGATIVE_INFINITY;
   private suppressed = 0;
   private sequence = 0;
+  /** Level of the last firing notification (escalations notify again). */
+  private notifiedLevel: Severity | undefined;
 
   constructor(
     readonly rule: AlertRule,
@@ -65,13 +70,23 @@ export class AlertLifecycle {
       this.notified = false;
       activated = true;
     }
-    if (this.notified) return undefined;
+    if (this.notified) {
+      // An alert that grows worse (warning → critical) is news: it notifies again, cooldown or not.
+      const level = this.levelOf(m);
+      if (level === 'critical' && this.notifiedLevel !== 'critical') {
+        this.notifiedLevel = level;
+        this.lastNotifiedAt = now;
+        return this.event('firing', now, m);
+      }
+      return undefined;
+    }
     if (now - this.lastNotifiedAt < this.rule.cooldownMs) {
       if (activated) this.suppressed++;
       return undefined;
     }
     this.notified = true;
     this.lastNotifiedAt = now;
+    this.notifiedLevel = this.levelOf(m);
     const e = this.event('firing', now, m);
     this.suppressed = 0;
     return e;
@@ -84,7 +99,7 @@ export class AlertLifecycle {
       id: this.id,
       rule: rule.name,
       condition: rule.condition,
-      level: rule.level,
+      level: this.levelOf(this.last),
       subject: subject.key,
       service: subject.service,
       tool: subject.tool,
@@ -96,6 +111,10 @@ export class AlertLifecycle {
     };
   }
 
+  private levelOf(m: Measurement | undefined): Severity {
+    return m?.level ?? this.rule.level;
+  }
+
   private event(status: 'firing' | 'resolved', now: number, m: Measurement): AlertEvent {
     const { rule, subject } = this;
     return {
@@ -103,7 +122,7 @@ export class AlertLifecycle {
       status,
       rule: rule.name,
       condition: rule.condition,
-      level: rule.level,
+      level: status === 'resolved' ? (this.notifiedLevel ?? this.rule.level) : this.levelOf(m),
       subject: subject.key,
       service: subject.service,
       tool: subject.tool,

@@ -123,7 +123,11 @@ export function demoSummary(input: DemoSummaryInput): string {
   }
   out.push('');
 
-  const decisions = status.tuning.decisions.filter((decision) => decision.direction !== 'hold');
+  // Holds and the tuner's routine re-measurement dips (no-load probes) are bookkeeping, not decisions a reader needs.
+  const routine = new Set(['no_load_probe', 'probe_end']);
+  const decisions = status.tuning.decisions.filter(
+    (decision) => decision.direction !== 'hold' && !routine.has(decision.reason),
+  );
   out.push('Pool decisions');
   if (!status.tuning.enabled) out.push('  none: the adaptive tuner is not part of this runtime yet');
   else if (decisions.length === 0) out.push('  none: every pool kept its limit');

@@ -4,7 +4,15 @@ import type { LoadProfileRecord, TuningSource } from '../dashboard/index.js';
 import type { Gateway } from '../gateway/index.js';
 import type { CallObservation, CallObserver } from '../pipeline/index.js';
 import type { ExecutionControl } from '../resilience/index.js';
-import { EVENT_TS_TUNING, METRIC_TS_TUNING_DECISIONS } from '../telemetry/toolscopeNames.js';
+import {
+  ATTR_TS_SERVICE,
+  ATTR_TS_TUNING_APPLIED,
+  ATTR_TS_TUNING_MESSAGE,
+  ATTR_TS_TUNING_NEW_LIMIT,
+  ATTR_TS_TUNING_PREVIOUS_LIMIT,
+  EVENT_TS_TUNING,
+  METRIC_TS_TUNING_DECISIONS,
+} from '../telemetry/toolscopeNames.js';
 import {
   AdaptiveResourceManager,
   type TuningConfig,
@@ -102,15 +110,15 @@ export class TuningWiring implements CallObserver, VerdictObserver, TuningSource
   #record(decision: TuningDecision): void {
     const attributes = {
       ...tuningDecisionAttributes(decision),
-      'toolscope.service': decision.poolId.split('/')[0] as string,
+      [ATTR_TS_SERVICE]: decision.poolId.split('/')[0] as string,
     };
     this.#decisions?.add(1, attributes);
     const eventAttributes = {
       ...attributes,
-      'toolscope.tuning.previous_limit': decision.previousLimit,
-      'toolscope.tuning.new_limit': decision.newLimit,
-      'toolscope.tuning.applied': decision.applied,
-      'toolscope.tuning.message': decision.message,
+      [ATTR_TS_TUNING_PREVIOUS_LIMIT]: decision.previousLimit,
+      [ATTR_TS_TUNING_NEW_LIMIT]: decision.newLimit,
+      [ATTR_TS_TUNING_APPLIED]: decision.applied,
+      [ATTR_TS_TUNING_MESSAGE]: decision.message,
     };
     const callSpan = this.#callContext ? trace.getSpan(this.#callContext) : undefined;
     if (callSpan?.isRecording()) {

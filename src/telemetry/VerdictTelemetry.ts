@@ -79,8 +79,8 @@ export class VerdictTelemetry {
       [ts.ATTR_TS_SEVERITY]: verdict.severity ?? 'warning',
       [ts.ATTR_TS_ANOMALY_SCORE]: verdict.score,
       [ts.ATTR_TS_ANOMALY_FEATURES]: verdict.deviations.map((d) => `${d.feature} z=${d.z.toFixed(1)}`),
-      'toolscope.anomaly.reasons': [...verdict.reasons],
-      'toolscope.anomaly.recommendations': [...verdict.recommendations],
+      [ts.ATTR_TS_ANOMALY_REASONS]: [...verdict.reasons],
+      [ts.ATTR_TS_ANOMALY_RECOMMENDATIONS]: [...verdict.recommendations],
     });
   }
 

@@ -47,7 +47,15 @@ export const ATTR_TS_GC_OVERLAP = 'toolscope.gc.overlap' as const;
 export const ATTR_TS_EVENT_LOOP_DELAY = 'toolscope.event_loop.delay' as const;
 export const ATTR_TS_UPSTREAM_RSS = 'toolscope.upstream.memory.rss' as const;
 
+// ── tuning decision events ──
+export const ATTR_TS_TUNING_PREVIOUS_LIMIT = 'toolscope.tuning.previous_limit' as const;
+export const ATTR_TS_TUNING_NEW_LIMIT = 'toolscope.tuning.new_limit' as const;
+export const ATTR_TS_TUNING_APPLIED = 'toolscope.tuning.applied' as const;
+export const ATTR_TS_TUNING_MESSAGE = 'toolscope.tuning.message' as const;
+
 // ── per-call span attributes from the analyzer ──
+export const ATTR_TS_ANOMALY_REASONS = 'toolscope.anomaly.reasons' as const;
+export const ATTR_TS_ANOMALY_RECOMMENDATIONS = 'toolscope.anomaly.recommendations' as const;
 export const ATTR_TS_ANOMALY_SCORE = 'toolscope.anomaly.score' as const;
 export const ATTR_TS_ANOMALY = 'toolscope.anomaly' as const;
 export const ATTR_TS_ANOMALY_FEATURES = 'toolscope.anomaly.features' as const;

@@ -150,6 +150,21 @@ describe('AlertEngine', () => {
     expect(engine.evaluate(T0 + 431_000)[0]).toMatchObject({ status: 'resolved' });
   });
 
+  it('notifies again when an anomaly escalates from warning to critical, once, whatever the cooldown', () => {
+    const engine = new AlertEngine([rule('anomaly', { windowMs: 30_000, cooldownMs: 300_000 })]);
+    engine.onVerdict(verdict(T0, true, 'warning'));
+    expect(engine.evaluate(T0)).toMatchObject([{ status: 'firing', level: 'warning' }]);
+    engine.onVerdict(verdict(T0 + 1000, true, 'critical'));
+    const [escalated] = engine.evaluate(T0 + 1000);
+    expect(escalated).toMatchObject({ status: 'firing', level: 'critical' });
+    expect(escalated!.summary).toContain('(critical)');
+    // Still critical: no further notification.
+    engine.onVerdict(verdict(T0 + 2000, true, 'critical'));
+    expect(engine.evaluate(T0 + 2000)).toEqual([]);
+    engine.onVerdict(verdict(T0 + 3000, false));
+    expect(engine.evaluate(T0 + 3000)).toMatchObject([{ status: 'resolved', level: 'critical' }]);
+  });
+
   it('counts only anomalies at or above minSeverity', () => {
     const engine = new AlertEngine([rule('anomaly', { name: 'critical_anomaly', minSeverity: 'critical' })]);
     engine.onVerdict(verdict(T0, true, 'warning'));
