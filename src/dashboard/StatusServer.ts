@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { diag } from '@opentelemetry/api';
-import { checkRequest, type HttpRoute, type HttpSecurityPolicy, sendJsonError } from '../gateway/index.js';
+import { answerIfRefused, type HttpRoute, type HttpSecurityPolicy, sendJsonError } from '../gateway/index.js';
 
 /** How the loopback status listener is set up. */
 export interface StatusServerOptions {
@@ -25,17 +25,7 @@ export class StatusServer {
   constructor(options: StatusServerOptions) {
     this.#options = options;
     this.#server = createServer((req, res) => {
-      const refusal = checkRequest(req, options.policy);
-      if (refusal) {
-        sendJsonError(
-          res,
-          refusal.status,
-          -32000,
-          refusal.message,
-          refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {},
-        );
-        return;
-      }
+      if (answerIfRefused(req, res, options.policy)) return;
       const url = new URL(req.url ?? '/', 'http://localhost');
       void (async () => {
         for (const route of this.#options.routes) if (await route(req, res, url)) return;

@@ -6,7 +6,8 @@ import { diag } from '@opentelemetry/api';
 import type { ListenConfig } from '../config/index.js';
 import { classifyMessage } from '../jsonrpc/messages.js';
 import type { Gateway } from './Gateway.js';
-import { checkRequest, isLoopback, tokenLogin } from './httpSecurity.js';
+import { answerIfRefused, sendJsonError } from './httpGuard.js';
+import { isLoopback } from './httpSecurity.js';
 
 /** Extra routes (status API, dashboard, …): return true when the request was handled. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -24,27 +25,6 @@ interface HttpSession {
   transport: StreamableHTTPServerTransport;
   scopeId: string;
   lastSeen: number;
-}
-
-/** Send a JSON-RPC error as JSON, whatever went wrong: never an HTML page. */
-export function sendJsonError(
-  res: ServerResponse,
-  status: number,
-  code: number,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } });
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    ...headers,
-  });
-  res.end(body);
 }
 
 /**
@@ -115,31 +95,13 @@ export class HttpFront {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { listen } = this.#options;
-    const login = tokenLogin(req, new URL(req.url ?? '/', 'http://localhost'), listen.token);
     if (
-      login &&
-      !checkRequest(req, {
+      answerIfRefused(req, res, {
         allowedHosts: listen.allowedHosts,
         allowedOrigins: listen.allowedOrigins,
-        token: undefined,
+        token: listen.token,
       })
     ) {
-      res.writeHead(303, login).end();
-      return;
-    }
-    const refusal = checkRequest(req, {
-      allowedHosts: listen.allowedHosts,
-      allowedOrigins: listen.allowedOrigins,
-      token: listen.token,
-    });
-    if (refusal) {
-      sendJsonError(
-        res,
-        refusal.status,
-        -32000,
-        refusal.message,
-        refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {},
-      );
       return;
     }
     const url = new URL(req.url ?? '/', 'http://localhost');

@@ -8,7 +8,8 @@ export {
   type InProcessService,
   type PipelineStages,
 } from './Gateway.js';
-export { HttpFront, type HttpFrontOptions, type HttpRoute, sendJsonError } from './HttpFront.js';
+export { HttpFront, type HttpFrontOptions, type HttpRoute } from './HttpFront.js';
+export { answerIfRefused, sendJsonError } from './httpGuard.js';
 export {
   checkRequest,
   type HttpSecurityPolicy,
