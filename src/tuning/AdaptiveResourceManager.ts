@@ -257,7 +257,10 @@ export class AdaptiveResourceManager implements CallObserver, VerdictObserver {
     const controller = managed.controller!;
     const adjustment = controller.lastAdjustment;
     const fresh = adjustment !== undefined && adjustment !== managed.seen;
-    if (fresh) this.#record(managed, adjustment);
+    if (fresh) {
+      managed.seen = adjustment;
+      this.#record(managed, adjustment);
+    }
     if (!managed.settings.dryRun && managed.pool.limit !== controller.limit)
       managed.pool.setLimit(controller.limit);
     return fresh;
@@ -271,8 +274,8 @@ export class AdaptiveResourceManager implements CallObserver, VerdictObserver {
     this.#record(managed, { time, from: limit, to: limit, reason, evidence });
   }
 
+  /** Adds a decision to the history and tells listeners. Holds are not the controller's adjustments, so `seen` is left alone. */
   #record(managed: Managed, adjustment: LimitAdjustment): void {
-    managed.seen = adjustment;
     const forecast = managed.demand.forecast();
     const evidence: TuningEvidence = {
       ...adjustment.evidence,

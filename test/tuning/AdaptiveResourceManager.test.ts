@@ -213,6 +213,23 @@ describe('AdaptiveResourceManager', () => {
     expect(m.decisions().at(-1)).toMatchObject({ poolId: 'local', reason: 'host_cpu_saturation' });
   });
 
+  it('records each limit change once, even when a hold is recorded after it', () => {
+    const now = { t: 0 };
+    const m = manager({ pools: { local: { inProcess: true } } }, now);
+    const local = new FakePool('local', 10);
+    m.registerPool(local);
+    m.onHostSignal({ cpuUtilization: 0.97 });
+    now.t = 50;
+    // Still saturated right after the drop: a hold, not another drop.
+    m.onHostSignal({ cpuUtilization: 0.97 });
+    now.t = 100;
+    m.onObservation(observation({ ref: ref('local', 'x'), startTime: 60, durationMs: 40 }));
+    const changes = m.decisions().filter((d) => d.direction !== 'hold');
+    expect(changes.map((d) => `${d.previousLimit}→${d.newLimit} ${d.reason}`)).toEqual([
+      '10→8 host_cpu_saturation',
+    ]);
+  });
+
   it('keeps a bounded decision history', () => {
     const m = manager({ history: 3, defaults: { initial: 2 } });
     for (let i = 0; i < 5; i++) m.registerPool(new FakePool(`p${i}`, 10));
