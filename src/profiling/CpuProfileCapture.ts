@@ -98,6 +98,8 @@ export class CpuProfileCapture implements VerdictObserver {
   private readonly results: ProfileCaptureResult[] = [];
   private readonly listeners = new Set<(result: ProfileCaptureResult) => void>();
   private stopEarly: (() => void) | undefined;
+  /** Settles when the running capture has saved its files and released the inspector session. */
+  private idle: Promise<void> | undefined;
   private capturing = false;
   private closed = false;
 
@@ -162,6 +164,10 @@ export class CpuProfileCapture implements VerdictObserver {
     const refusal = this.limiter.tryStart(request.toolKey, startedAt, reason === 'on_demand');
     if (refusal !== undefined) throw new CaptureRefusedError(refusal);
     this.capturing = true;
+    let settle = () => {};
+    this.idle = new Promise((resolve) => {
+      settle = resolve;
+    });
     const seconds = Math.min(
       this.opts.maxSeconds,
       Math.max(0.05, request.seconds ?? this.opts.defaultSeconds),
@@ -235,6 +241,8 @@ export class CpuProfileCapture implements VerdictObserver {
       this.stopEarly = undefined;
       this.capturing = false;
       this.limiter.finish();
+      this.idle = undefined;
+      settle();
     }
     // Listeners run after the capture is fully over, so they may start the next one.
     this.results.push(result);
@@ -249,10 +257,14 @@ export class CpuProfileCapture implements VerdictObserver {
     return result;
   }
 
-  /** Ends a running capture early (it still saves what it has) and refuses new ones. */
-  close(): void {
+  /**
+   * Ends a running capture early and refuses new ones. Resolves once the running
+   * capture has saved what it has (so a process that exits next keeps whole files).
+   */
+  close(): Promise<void> {
     this.closed = true;
     this.stopEarly?.();
+    return this.idle ?? Promise.resolve();
   }
 
   /**

@@ -17,8 +17,8 @@ export interface Profiling {
   readonly upstream: UpstreamProcessSampler | undefined;
   /** On-demand and automatic profiles; register it as a VerdictObserver. */
   readonly capture: CpuProfileCapture;
-  /** Stops the periodic sampler, releases the hook, ends a running capture. Idempotent. */
-  close(): void;
+  /** Stops the periodic sampler, releases the hook, ends a running capture (resolves once it is saved). Idempotent. */
+  close(): Promise<void>;
 }
 
 /**
@@ -66,7 +66,7 @@ export function createProfiling(
     close() {
       upstream?.stop();
       stage.close();
-      capture.close();
+      return capture.close();
     },
   };
 }

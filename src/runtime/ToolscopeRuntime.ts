@@ -224,7 +224,7 @@ export class ToolscopeRuntime {
     this.#stopped ??= (async () => {
       this.tuning.stop();
       await this.analysis.stop();
-      this.profiling.close();
+      await this.profiling.close();
       await this.gateway.stop();
       await this.telemetry.shutdown();
       await this.logging.shutdown();
