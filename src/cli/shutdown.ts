@@ -1,3 +1,19 @@
+/** How long a stop waits for tool calls in flight by default, ms. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a stop lets the calls in flight finish (`TOOLSCOPE_SHUTDOWN_TIMEOUT_MS`,
+ * default 10 s): long enough for ordinary tools, short enough to finish well
+ * inside the usual 30 s grace period of a supervisor (Kubernetes, systemd, Docker)
+ * together with the rest of the stop.
+ */
+export function drainTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.TOOLSCOPE_SHUTDOWN_TIMEOUT_MS);
+  return env.TOOLSCOPE_SHUTDOWN_TIMEOUT_MS !== undefined && Number.isFinite(value) && value >= 0
+    ? value
+    : DEFAULT_DRAIN_TIMEOUT_MS;
+}
+
 /**
  * Runs the given stop steps once, on SIGINT/SIGTERM or when asked, bounded by
  * `timeoutMs` so a stuck step cannot keep the process alive. Resolves `done`

@@ -25,6 +25,16 @@ export interface AnalysisWiringOptions {
   notifyClients: (level: string, data: unknown) => void;
 }
 
+/** What a start restored from the state directory. */
+export interface RestoredState {
+  /** The snapshot file. */
+  readonly path: string;
+  /** Tools with a learned baseline. */
+  readonly tools: number;
+  /** Calls those baselines were learned from. */
+  readonly calls: number;
+}
+
 /**
  * The judging half of the runtime: every observation goes to the analyzer,
  * whose verdict is recorded as telemetry (on the call's span too) and fanned out
@@ -39,6 +49,8 @@ export class AnalysisWiring implements CallObserver {
   readonly #verdictObservers: VerdictObserver[] = [];
   /** The latest verdict per tool (for status), bounded by the number of tools. */
   readonly latest = new Map<string, Verdict>();
+  /** Where the analyzer's snapshot lives, when persisted. */
+  readonly statePath: string | undefined;
 
   constructor(options: AnalysisWiringOptions) {
     const { config } = options;
@@ -46,9 +58,11 @@ export class AnalysisWiring implements CallObserver {
     if (analysisConfig.enabled) {
       const { analyzer, service } = analysisOptionsFromConfig(analysisConfig);
       const stateDir = analysisConfig.stateDir ?? options.stateDir;
+      const store = stateDir ? FileStateStore.inDirectory(stateDir) : undefined;
+      this.statePath = store?.path;
       this.analyzer = new AnalyzerService(new Analyzer(analyzer), {
         ...service,
-        store: stateDir ? FileStateStore.inDirectory(stateDir) : undefined,
+        store,
         onError: (error) =>
           options.log(`[toolscope warn] analyzer: ${(error as Error).message ?? String(error)}`),
       });
@@ -99,9 +113,17 @@ export class AnalysisWiring implements CallObserver {
     });
   }
 
-  async start(): Promise<void> {
-    await this.analyzer?.start();
+  /** Restores the analyzer's saved state and starts it and the alerts; says what was restored, if anything. */
+  async start(): Promise<RestoredState | undefined> {
+    const restored = await this.analyzer?.start();
     this.alerts.start();
+    if (!restored || !this.analyzer) return undefined;
+    const tools = this.analyzer.analyzer.status();
+    return {
+      path: this.statePath ?? '',
+      tools: tools.length,
+      calls: tools.reduce((sum, tool) => sum + tool.calls, 0),
+    };
   }
 
   async stop(): Promise<void> {

@@ -19,6 +19,7 @@ import {
 } from '../telemetry/index.js';
 import { VERSION } from '../version.js';
 import { AnalysisWiring } from './AnalysisWiring.js';
+import { CallDrain, type DrainResult } from './CallDrain.js';
 import { downstreamNetwork, upstreamNetwork } from './networkInfo.js';
 import { TuningWiring } from './TuningWiring.js';
 
@@ -64,6 +65,8 @@ export class ToolscopeRuntime {
   /** Services of HTTP API tools from `toolscope.httpTools` (none in proxy mode). */
   readonly httpTools: readonly HttpToolService[];
   readonly stats = new ToolStatsCollector();
+  /** Counts calls in flight so a stop can let them finish (`drain`). */
+  readonly calls = new CallDrain();
   readonly startedAt = Date.now();
   #stopped: Promise<void> | undefined;
 
@@ -159,7 +162,8 @@ export class ToolscopeRuntime {
       version: VERSION,
       telemetry: telemetryOn ? { tracer: telemetry.tracer, meter: telemetry.meter } : undefined,
       stages: {
-        afterValidate: [this.control.admit, this.control.guard],
+        // Drain first: a call waiting in a pool's queue is in flight for its caller.
+        afterValidate: [this.calls, this.control.admit, this.control.guard],
         beforeExecute: [this.profiling.stage],
       },
       listeners: [
@@ -190,9 +194,31 @@ export class ToolscopeRuntime {
 
   /** Connect the upstreams, restore learned state, start the analyzer and alerts. */
   async start(): Promise<void> {
-    await this.analysis.start();
+    const restored = await this.analysis.start();
+    // Say so: otherwise a restart looks like a cold start until the dashboard fills in.
+    if (restored) this.logging.logger.info(restored, 'analyzer state restored');
     this.tuning.start();
     await this.gateway.start();
+  }
+
+  /**
+   * The first step of a graceful stop: refuse new tool calls and give the calls in
+   * flight up to `timeoutMs` to finish (then answer them with an error), so their
+   * results reach the callers, the analyzer and the exported spans before `stop`.
+   */
+  async drain(timeoutMs: number): Promise<DrainResult> {
+    const logger = this.logging.logger;
+    if (this.calls.inFlight > 0)
+      logger.info({ inFlight: this.calls.inFlight, timeoutMs }, 'shutting down: draining calls in flight');
+    const result = await this.calls.drain(timeoutMs);
+    if (result.cutOff > 0)
+      logger.warn(
+        { ...result, durationMs: Math.round(result.durationMs) },
+        'shutting down: calls still running after the shutdown timeout were answered with an error',
+      );
+    else if (result.inFlight > 0)
+      logger.info({ ...result, durationMs: Math.round(result.durationMs) }, 'shutting down: calls drained');
+    return result;
   }
 
   /** Routes the gateway's HTTP listener serves besides MCP: `/metrics`, `/healthz`, the status API and dashboard. */
@@ -219,9 +245,13 @@ export class ToolscopeRuntime {
     ];
   }
 
-  /** Stop serving, save learned state, stop upstreams, flush telemetry (each step bounded). */
+  /**
+   * Stop serving, save learned state, stop upstreams, flush telemetry (each step
+   * bounded). Calls still in flight are cut off at once: `drain` first to let them finish.
+   */
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
+      await this.calls.drain(0);
       this.tuning.stop();
       await this.analysis.stop();
       await this.profiling.close();

@@ -1,4 +1,5 @@
-export { AnalysisWiring, type AnalysisWiringOptions } from './AnalysisWiring.js';
+export { AnalysisWiring, type AnalysisWiringOptions, type RestoredState } from './AnalysisWiring.js';
+export { CallDrain, type DrainResult } from './CallDrain.js';
 export { downstreamNetwork, upstreamNetwork } from './networkInfo.js';
 export { type RuntimeOptions, ToolscopeRuntime } from './ToolscopeRuntime.js';
 export { TuningWiring, type TuningWiringOptions } from './TuningWiring.js';
