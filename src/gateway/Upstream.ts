@@ -412,8 +412,9 @@ export class Upstream {
   #lostError(transport: Transport | undefined): ToolscopeError {
     let reason = 'connection closed';
     if (transport instanceof ChildProcessTransport && transport.exit) {
-      const { code, signal } = transport.exit;
-      reason = signal ? `process killed by ${signal}` : `process exited with code ${code}`;
+      const { code, signal, cause } = transport.exit;
+      if (cause) reason = `${cause}, so toolscope stopped it`;
+      else reason = signal ? `process killed by ${signal}` : `process exited with code ${code}`;
       const last = transport.stderrTail.lines(1)[0];
       if (last) reason += ` (stderr: ${last.slice(0, 200)})`;
     }

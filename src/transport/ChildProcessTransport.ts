@@ -25,9 +25,18 @@ export interface ChildProcessSpec {
 export interface ChildExit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** Why toolscope stopped a child that was still running (e.g. its stdin broke), if it did. */
+  cause?: string | undefined;
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/**
+ * After the child exits: time for its last output to be read before the rest of
+ * its process group is killed, and again before its pipes are let go.
+ */
+const EXIT_DRAIN_MS = 200;
+/** After a write breaks the pipe: time for a child that is dying anyway to be seen exiting. */
+const BROKEN_PIPE_SETTLE_MS = 100;
 
 /**
  * An MCP client transport over a child process's stdin/stdout. Unlike the SDK's
@@ -35,6 +44,9 @@ const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
  * child), rejects oversized lines with flat memory, survives EPIPE, and runs the
  * child in its own process group so shutdown reaches grandchildren
  * (`npx` → `node`) too: stdin close → SIGTERM → SIGKILL, to the whole group.
+ * The connection ends when the child exits even if a grandchild still holds its
+ * pipes (the leftovers of its group are killed), and a child whose stdin broke
+ * while it lives on is stopped, so that it is restarted rather than left deaf.
  */
 export class ChildProcessTransport implements Transport {
   readonly #spec: ChildProcessSpec;
@@ -43,6 +55,8 @@ export class ChildProcessTransport implements Transport {
   #exit: ChildExit | undefined;
   #exited: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Set when we stop a child that still runs (see `ChildExit.cause`). */
+  #cause: string | undefined;
 
   onmessage: Transport['onmessage'];
   onclose: (() => void) | undefined;
@@ -76,10 +90,16 @@ export class ChildProcessTransport implements Transport {
       let settled = false;
       this.#exited = new Promise((onExit) => {
         child.once('close', (code, signal) => {
-          this.#exit = { code, signal };
+          this.#exit ??= { code, signal, cause: this.#cause };
           onExit();
           this.#finish();
         });
+      });
+      // 'close' waits for the pipes, which a grandchild may hold open for ever after
+      // the server died: the leader's exit is the end of the server.
+      child.once('exit', (code, signal) => {
+        this.#exit ??= { code, signal, cause: this.#cause };
+        setTimeout(() => this.#reapAfterExit(child), EXIT_DRAIN_MS).unref();
       });
       child.once('error', (error) => {
         if (!settled) {
@@ -105,8 +125,13 @@ export class ChildProcessTransport implements Transport {
         this.stderrTail.push(chunk);
         if (spec.echoStderr) process.stderr.write(chunk);
       });
-      // EPIPE when the child dies mid-write: report, never crash.
-      child.stdin?.on('error', (error) => this.onerror?.(error));
+      // EPIPE when the child dies mid-write, or closed its stdin and lives on deaf:
+      // report, never crash, and make sure it ends so that it is restarted.
+      child.stdin?.on('error', (error) => {
+        this.onerror?.(error);
+        const code = (error as NodeJS.ErrnoException).code ?? error.message;
+        setTimeout(() => this.#stopDeaf(`its stdin broke (${code})`), BROKEN_PIPE_SETTLE_MS).unref();
+      });
     });
   }
 
@@ -139,6 +164,29 @@ export class ChildProcessTransport implements Transport {
   /** Kill at once (process exit handlers: no time to be graceful). */
   killNow(): void {
     this.#killGroup('SIGKILL');
+  }
+
+  /** Stop a child that can no longer receive messages (SIGTERM, then SIGKILL), unless it has exited. */
+  #stopDeaf(cause: string): void {
+    if (this.#exit || this.#cause) return;
+    this.#cause = cause;
+    this.#killGroup('SIGTERM');
+    const timer = setTimeout(() => {
+      if (!this.#exit) this.#killGroup('SIGKILL');
+    }, this.#spec.shutdownGraceMs ?? 2000);
+    timer.unref();
+  }
+
+  /** The server has exited: end what is left of its group, then stop waiting for its pipes. */
+  #reapAfterExit(child: ChildProcess): void {
+    if (this.#closed) return;
+    this.#killGroup('SIGKILL');
+    // A holder outside the group (it started its own session) keeps the pipes open: let go of them.
+    const timer = setTimeout(() => {
+      if (this.#closed) return;
+      for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
+    }, EXIT_DRAIN_MS);
+    timer.unref();
   }
 
   #killGroup(signal: NodeJS.Signals): void {
