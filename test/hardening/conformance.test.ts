@@ -166,6 +166,6 @@ describe('MCP conformance suite: the gateway is transparent', () => {
       expect(judged(proxied), why).toEqual(judged(direct));
       expect(verdicts(proxied), why).toEqual(baseline.scenarios);
     },
-    60_000,
+    90_000,
   );
 });
