@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { diag } from '@opentelemetry/api';
 import type { ListenConfig } from '../config/index.js';
-import { classifyMessage } from '../jsonrpc/messages.js';
+import { canonicalMessage, classifyMessage } from '../jsonrpc/messages.js';
+import { sdkRefusal } from '../jsonrpc/sdkMessageCheck.js';
 import type { Gateway } from './Gateway.js';
 import { answerIfRefused, sendJsonError } from './httpGuard.js';
 import { isLoopback } from './httpSecurity.js';
@@ -153,7 +154,16 @@ export class HttpFront {
     }
     const classified = classifyMessage(message);
     if (classified.kind === 'invalid') {
-      sendJsonError(res, 400, -32600, `Invalid Request: ${classified.reason}`);
+      sendJsonError(res, 400, -32600, `Invalid Request: ${classified.reason}`, {}, classified.id);
+      return;
+    }
+    // Only the JSON-RPC members go on, so HTTP accepts what stdio accepts; what the
+    // SDK would still refuse gets -32600 here rather than its "Parse error".
+    const wire = canonicalMessage(classified);
+    const refusal = sdkRefusal(classified.kind, wire);
+    if (refusal) {
+      const id = 'id' in wire && wire.id !== null ? wire.id : null;
+      sendJsonError(res, 400, -32600, `Invalid Request: ${refusal}`, {}, id);
       return;
     }
     const sessionHeader = req.headers['mcp-session-id'];
@@ -162,11 +172,11 @@ export class HttpFront {
       classified.kind === 'request' &&
       classified.message.method === 'initialize'
     ) {
-      await this.#initialize(req, res, scopeId, message);
+      await this.#initialize(req, res, scopeId, wire);
       return;
     }
     const session = this.#existingSession(req, res, scopeId);
-    if (session) await session.transport.handleRequest(req, res, message);
+    if (session) await session.transport.handleRequest(req, res, wire);
   }
 
   async #initialize(

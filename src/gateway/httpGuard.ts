@@ -1,19 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JsonRpcId } from '../jsonrpc/messages.js';
 import { checkRequest, type HttpSecurityPolicy, tokenLogin } from './httpSecurity.js';
 
-/** Send a JSON-RPC error as JSON, whatever went wrong: never an HTML page. */
+/**
+ * Send a JSON-RPC error as JSON, whatever went wrong: never an HTML page. `id` is
+ * the request's id when it could be read (so the client can correlate), else null.
+ */
 export function sendJsonError(
   res: ServerResponse,
   status: number,
   code: number,
   message: string,
   headers: Record<string, string> = {},
+  id: JsonRpcId | null = null,
 ): void {
   if (res.headersSent) {
     res.end();
     return;
   }
-  const body = JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } });
+  const body = JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } });
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),

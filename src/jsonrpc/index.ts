@@ -10,6 +10,7 @@ export {
 } from './JsonRpcPeer.js';
 export {
   type ClassifiedMessage,
+  canonicalMessage,
   classifyMessage,
   errorResponse,
   type JsonRpcErrorResponse,
@@ -19,3 +20,4 @@ export {
   type JsonRpcRequest,
   type JsonRpcResultResponse,
 } from './messages.js';
+export { sdkRefusal } from './sdkMessageCheck.js';

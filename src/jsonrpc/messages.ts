@@ -71,6 +71,22 @@ function invalid(reason: string, id: unknown): ClassifiedMessage {
 }
 
 /**
+ * MCP reserves `params._meta` for protocol metadata: an object, whose
+ * `progressToken` is a string or a number. Checked here because a relayed
+ * message with a malformed `_meta` is dropped unanswered by SDK-built servers,
+ * so the caller would wait forever instead of getting -32600.
+ */
+function checkMeta(params: unknown): string | undefined {
+  if (!isObject(params) || params._meta === undefined) return undefined;
+  const meta = params._meta;
+  if (!isObject(meta)) return '"params._meta" must be an object';
+  const token = meta.progressToken;
+  if (token !== undefined && typeof token !== 'string' && typeof token !== 'number')
+    return '"params._meta.progressToken" must be a string or a number';
+  return undefined;
+}
+
+/**
  * Classify a decoded JSON value as a JSON-RPC message. Batches (arrays) are
  * invalid: MCP 2025-06-18 and later do not allow them. Request ids must be a
  * string or an integer, never `null` (MCP).
@@ -89,10 +105,14 @@ export function classifyMessage(value: unknown): ClassifiedMessage {
       return invalid('"method" must be a non-empty string', id);
     if (value.params !== undefined && !isObject(value.params))
       return invalid('"params" must be an object', id);
+    const metaProblem = checkMeta(value.params);
+    if (metaProblem) return invalid(metaProblem, id);
     if (id === undefined) return { kind: 'notification', message: value as unknown as JsonRpcNotification };
     if (!isValidId(id)) return invalid('"id" must be a string or an integer', null);
     return { kind: 'request', message: value as unknown as JsonRpcRequest };
   }
+  if ('result' in value && 'error' in value)
+    return invalid('a response has "result" or "error", never both', id);
   if ('result' in value) {
     if (!isValidId(id)) return invalid('a response needs a string or integer "id"', null);
     if (!isObject(value.result)) return invalid('"result" must be an object', id);
@@ -119,4 +139,30 @@ export function errorResponse(
 ): JsonRpcErrorResponse {
   const error: JsonRpcErrorObject = data === undefined ? { code, message } : { code, message, data };
   return { jsonrpc: '2.0', id, error };
+}
+
+/**
+ * The message with only its JSON-RPC members (`jsonrpc`, `id`, `method`,
+ * `params`, `result`, `error`), and an error response's `id: null` written as
+ * no id. Fronts that hand messages to strict parsers (the SDK's HTTP transport
+ * refuses unknown members and a null id) pass this, so a message is accepted
+ * over HTTP exactly when it is over stdio.
+ */
+export function canonicalMessage(
+  classified: Exclude<ClassifiedMessage, { kind: 'invalid' }>,
+): JsonRpcMessage {
+  const { message } = classified;
+  const params = 'params' in message && message.params !== undefined ? { params: message.params } : {};
+  switch (classified.kind) {
+    case 'request':
+      return { jsonrpc: '2.0', id: classified.message.id, method: classified.message.method, ...params };
+    case 'notification':
+      return { jsonrpc: '2.0', method: classified.message.method, ...params };
+    case 'result':
+      return { jsonrpc: '2.0', id: classified.message.id, result: classified.message.result };
+    case 'error': {
+      const { id, error } = classified.message;
+      return (id === null ? { jsonrpc: '2.0', error } : { jsonrpc: '2.0', id, error }) as JsonRpcMessage;
+    }
+  }
 }
