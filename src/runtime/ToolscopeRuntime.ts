@@ -15,6 +15,7 @@ import {
   ObservationMetrics,
   registerStateGauges,
   Telemetry,
+  type TelemetryOptions,
   TracingTransport,
 } from '../telemetry/index.js';
 import { VERSION } from '../version.js';
@@ -43,6 +44,8 @@ export interface RuntimeOptions {
   stateDir?: string | null;
   /** Where toolscope's own log lines go (alerts, warnings). @default the JSON logger (stderr) */
   log?: (line: string) => void;
+  /** More metric readers (an embedding app's exporter, an in-memory reader in tests); same views as the others. */
+  metricReaders?: TelemetryOptions['metricReaders'];
 }
 
 /**
@@ -81,6 +84,7 @@ export class ToolscopeRuntime {
       servePrometheus: options.servePrometheus,
       // Context travels explicitly through the gateway (transport → pipeline → upstream).
       contextManager: false,
+      metricReaders: options.metricReaders,
     });
     const telemetry = this.telemetry;
     this.logging = createLogging({

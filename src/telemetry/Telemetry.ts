@@ -56,6 +56,12 @@ export interface TelemetryOptions {
   /** stdout carries MCP (stdio mode): refuse exporters that write to stdout. */
   stdoutIsProtocol?: boolean;
   env?: Record<string, string | undefined>;
+  /**
+   * More readers of toolscope's metrics besides Prometheus and OTLP (an embedding
+   * app's own exporter, an in-memory reader in tests). They see the same views:
+   * the label whitelist and the cardinality cap.
+   */
+  metricReaders?: readonly MetricReader[];
 }
 
 /** Where traces go, decided from `OTEL_*` and the config. */
@@ -152,8 +158,8 @@ export class Telemetry {
         }),
       )
       .merge(detectResources({ detectors: [envDetector, processDetector, hostDetector] }));
-    const readers: MetricReader[] = [];
     const disabled = env.OTEL_SDK_DISABLED?.toLowerCase() === 'true';
+    const readers: MetricReader[] = disabled ? [] : [...(options.metricReaders ?? [])];
     if (config.prometheus.enabled && !disabled) {
       this.#prometheus = new PrometheusExporter({ preventServerStart: true });
       readers.push(this.#prometheus);
