@@ -173,6 +173,11 @@ export async function runSoak(options = {}) {
   // The process's own stdio handles are created on first use (any ESM import of node:process
   // touches all three): create them now so they count at the start as at the end.
   for (const stream of [process.stdin, process.stdout, process.stderr]) stream.fd;
+  // The first listen() of a process makes libuv reserve a descriptor (/dev/null, for the EMFILE
+  // trick) for the loop's lifetime: listen once before counting, so that one is not counted as ours.
+  const probe = createServer();
+  await new Promise((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => probe.close(resolve));
   // Let whatever the process was doing before settle (a pending close request is not ours).
   await sleep(100);
   collect();
