@@ -67,7 +67,9 @@ guard with breakers, profiling, observe), telemetry (Prometheus metrics with hos
 spans on both hops exported over OTLP/HTTP to an in-process sink that accepts everything), analyzer and
 tuner. The upstream is an SDK \`McpServer\` in process and the agent an SDK \`Client\`, both over the
 SDK's \`InMemoryTransport\` (no child process or socket on the call path, so a million calls take minutes
-and the figures are toolscope's own). ${CONCURRENCY} calls in flight; one in a hundred is a tool error and one in a
+and the figures are toolscope's own; the sink shares the event loop). At this rate the batch span processor's
+queue (2,048 spans, the default) overflows, so most spans are dropped and counted, as in production.
+${CONCURRENCY} calls in flight; one in a hundred is a tool error and one in a
 hundred names an unknown tool (JSON-RPC -32602). Every ${count(SAMPLE)} calls the driver scrapes \`/metrics\`,
 flushes queued spans, runs \`gc()\` twice and samples the heap; growth is measured from the end of the
 warm-up (${count(WARMUP)} calls). Driver: \`bench/lib/soak.mjs\`; a 50,000-call version runs in CI
