@@ -43,6 +43,8 @@ export class DownstreamSession implements ScopeMember {
   clientParams: Record<string, unknown> | undefined;
   protocolVersion: string | undefined;
   readonly #subscriptions = new Set<string>();
+  /** The client sent `notifications/initialized`: list changes may be announced from now on. */
+  #initialized = false;
   readonly connectedAt = Date.now();
   /** Resolves when the connection has closed (client gone, stdin ended, session deleted). */
   readonly closed: Promise<void>;
@@ -91,8 +93,11 @@ export class DownstreamSession implements ScopeMember {
   }
 
   notifyListChanged(kind: ListKind): void {
-    // Nothing but pings may reach a client before it has initialized (MCP lifecycle).
-    if (this.clientParams !== undefined) this.peer.notify(LIST_CHANGED[kind]);
+    // Nothing but pings and logging may reach a client before it has initialized (MCP
+    // lifecycle). In proxy mode the server's first lists arrive while the client's
+    // initialize is still being relayed: announcing them then would put notifications
+    // ahead of the initialize response. The client lists after initializing anyway.
+    if (this.#initialized) this.peer.notify(LIST_CHANGED[kind]);
   }
 
   async #onRequest(
@@ -283,6 +288,8 @@ export class DownstreamSession implements ScopeMember {
   #onNotification(notification: JsonRpcNotification): void {
     switch (notification.method) {
       case 'notifications/initialized':
+        this.#initialized = true;
+        return;
       case 'notifications/cancelled': // handled by the peer
         return;
       default:
