@@ -546,6 +546,10 @@ describe.each(STDIO_FRONTS)('bad input over stdio: $name', ({ prefix, start }) =
     await raw?.stop();
   });
 
+  it('sends nothing before the initialize response (MCP lifecycle)', () => {
+    expect(raw.messages[0]?.id).toBe('init');
+  });
+
   it('answers each bad frame with its JSON-RPC error, and the same process serves a good call after each', async () => {
     const tools = toolFrames(prefix);
     let n = 0;
