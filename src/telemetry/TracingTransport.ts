@@ -135,12 +135,15 @@ export class TracingTransport implements Transport {
     const outgoing = message as unknown as Message;
     let wire = outgoing;
     let notificationSpan: Span | undefined;
+    let request: string | number | undefined;
     try {
       if (typeof outgoing.method === 'string') {
         // Explicit context from the sender (toolscope's own path) wins over the ambient one.
         const parent = (options as { traceContext?: Context } | undefined)?.traceContext ?? context.active();
-        if (outgoing.id !== undefined) wire = this.#startClientRequest(outgoing, parent);
-        else [wire, notificationSpan] = this.#startNotification(outgoing, parent);
+        if (outgoing.id !== undefined) {
+          wire = this.#startClientRequest(outgoing, parent);
+          request = outgoing.id as string | number;
+        } else [wire, notificationSpan] = this.#startNotification(outgoing, parent);
       } else if (outgoing.id !== undefined) {
         this.#finish(this.#received, outgoing, 'server');
       }
@@ -148,7 +151,19 @@ export class TracingTransport implements Transport {
       reportOnce(error);
       wire = outgoing;
     }
-    const sent = this.#inner.send(wire as unknown as JSONRPCMessage, options);
+    let sent: Promise<void>;
+    try {
+      sent = this.#inner.send(wire as unknown as JSONRPCMessage, options);
+    } catch (error) {
+      // The transport refused the message outright (e.g. arguments it cannot serialise):
+      // the app gets the transport's own error; the span ends now rather than at close.
+      if (request !== undefined) this.#sendFailed(request, error);
+      if (notificationSpan)
+        this.#endNotification(notificationSpan, performance.now(), outgoing.method as string, 'client', 'send_failed');
+      throw error;
+    }
+    // No answer will come for a request that never left: end its span (and free its slot) now.
+    if (request !== undefined) sent.then(undefined, (error: unknown) => this.#sendFailed(request, error));
     if (notificationSpan) {
       const span = notificationSpan;
       const start = performance.now();
@@ -315,6 +330,18 @@ export class TracingTransport implements Transport {
     }
     if (this.#protocolVersion) span.setAttribute(sc.ATTR_MCP_PROTOCOL_VERSION, this.#protocolVersion);
     this.#end(entry, side, errorType, statusCode, description);
+  }
+
+  /** End the span of a request the transport failed to send (`error.type` = `send_failed`). */
+  #sendFailed(id: string | number, error: unknown): void {
+    try {
+      const entry = this.#sent.get(id);
+      if (!entry) return;
+      this.#sent.delete(id);
+      this.#end(entry, 'client', 'send_failed', undefined, (error as Error | undefined)?.message);
+    } catch (failure) {
+      reportOnce(failure);
+    }
   }
 
   #cancel(pending: Map<string | number, PendingSpan>, requestId: unknown, side: 'client' | 'server'): void {
