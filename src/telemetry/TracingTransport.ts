@@ -159,7 +159,13 @@ export class TracingTransport implements Transport {
       // the app gets the transport's own error; the span ends now rather than at close.
       if (request !== undefined) this.#sendFailed(request, error);
       if (notificationSpan)
-        this.#endNotification(notificationSpan, performance.now(), outgoing.method as string, 'client', 'send_failed');
+        this.#endNotification(
+          notificationSpan,
+          performance.now(),
+          outgoing.method as string,
+          'client',
+          'send_failed',
+        );
       throw error;
     }
     // No answer will come for a request that never left: end its span (and free its slot) now.
