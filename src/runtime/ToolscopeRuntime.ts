@@ -240,8 +240,10 @@ export class ToolscopeRuntime {
             [...this.gateway.upstreams.values()].map((u) => [u.name, u.state]),
           );
           const healthy = Object.values(services).every((state) => state === 'ready' || state === 'degraded');
-          const body = JSON.stringify({ status: healthy ? 'ok' : 'degraded', services });
-          res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(body);
+          // Draining: a load balancer or readiness probe should send new work elsewhere.
+          const status = this.calls.draining ? 'draining' : healthy ? 'ok' : 'degraded';
+          const body = JSON.stringify({ status, services });
+          res.writeHead(status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(body);
           return true;
         }
         return false;

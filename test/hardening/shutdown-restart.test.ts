@@ -127,7 +127,7 @@ describe('SIGTERM with calls in flight, then a restart', () => {
       await eventually(async () => expect((await row(gateway, 'slow_ping')).anomaly?.warmingUp).toBe(false));
 
       const slow = ['a', 'b', 'c'].map((tag) =>
-        client.client.callTool({ name: 'slow_sleep', arguments: { ms: 1500, tag } }),
+        client.client.callTool({ name: 'slow_sleep', arguments: { ms: 2500, tag } }),
       );
       await inFlight(gateway, 3);
       const signalled = performance.now();
@@ -150,20 +150,24 @@ describe('SIGTERM with calls in flight, then a restart', () => {
       );
       expect(refusal).toBeInstanceOf(McpError);
       expect((refusal as McpError).message).toContain('shutting down and accepts no new calls');
+      // Meanwhile the health check sends new work elsewhere.
+      const health = await fetch(`${gateway.url}/healthz`);
+      expect(health.status).toBe(503);
+      expect(((await health.json()) as { status: string }).status).toBe('draining');
 
       // The calls in flight finish with their real results.
       const results = await Promise.all(slow);
       expect(results.map(textOf)).toEqual([
-        'slept 1500 ms for a',
-        'slept 1500 ms for b',
-        'slept 1500 ms for c',
+        'slept 2500 ms for a',
+        'slept 2500 ms for b',
+        'slept 2500 ms for c',
       ]);
       expect(await exit).toBe(0);
       const exitMs = performance.now() - signalled;
-      // It waited for them (they had ~1.5 s left), and no longer than needed (bound: 20 s).
-      expect(exitMs).toBeGreaterThan(1000);
+      // It waited for them (they had ~2.5 s left), and no longer than needed (bound: 20 s).
+      expect(exitMs).toBeGreaterThan(1500);
       expect(exitMs).toBeLessThan(10_000);
-      console.log(`drain: SIGTERM → exit in ${Math.round(exitMs)} ms with 3 × 1.5 s calls in flight`);
+      console.log(`drain: SIGTERM → exit in ${Math.round(exitMs)} ms with 3 × 2.5 s calls in flight`);
 
       // (A ping that beat the signal in may be among the calls in flight.)
       const lines = jsonLines(gateway.stderr());
