@@ -27,8 +27,10 @@ export interface DrainResult {
  * with an error (so its caller hears something rather than nothing) and the stop
  * goes on; the upstream is told when the gateway stops it.
  *
- * Refusals are `overloaded` and cut-off calls `cancelled`: both classes the
- * analyzer ignores, so a shutdown does not teach a tool's baseline that it fails.
+ * Refused and cut-off calls are both `cancelled` (with `data.reason:
+ * "shutting_down"`): the class the analyzer and the alert rules ignore, so a
+ * shutdown neither teaches a tool's baseline that it fails nor fires an
+ * error-rate alert on its way out.
  */
 export class CallDrain implements CallStage {
   readonly name = 'drain';
@@ -102,10 +104,10 @@ export class CallDrain implements CallStage {
 
 function refusedError(toolKey: string): ToolscopeError {
   return new ToolscopeError(
-    'overloaded',
+    'cancelled',
     JsonRpcCode.ServerError,
     `Tool "${toolKey}" was not called: toolscope is shutting down and accepts no new calls. Retry against a running instance.`,
-    { errorType: 'overloaded', reason: 'shutting_down' },
+    { errorType: 'cancelled', reason: 'shutting_down' },
   );
 }
 

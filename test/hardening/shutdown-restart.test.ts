@@ -150,6 +150,7 @@ describe('SIGTERM with calls in flight, then a restart', () => {
       );
       expect(refusal).toBeInstanceOf(McpError);
       expect((refusal as McpError).message).toContain('shutting down and accepts no new calls');
+      expect((refusal as McpError).data).toMatchObject({ reason: 'shutting_down' });
       // Meanwhile the health check sends new work elsewhere.
       const health = await fetch(`${gateway.url}/healthz`);
       expect(health.status).toBe(503);
@@ -229,6 +230,10 @@ describe('SIGTERM with calls in flight, then a restart', () => {
     const outcome = await call;
     if (!outcome) throw new Error('the call succeeded: it should have been cut off');
     expect(outcome.error).toBeInstanceOf(McpError);
+    expect((outcome.error as McpError).data).toMatchObject({
+      errorType: 'cancelled',
+      reason: 'shutting_down',
+    });
     expect((outcome.error as McpError).message).toContain(
       'did not finish within the 1000 ms shutdown timeout',
     );
