@@ -264,6 +264,9 @@ export async function runSoak(options = {}) {
     heapAtEnd: last.heapUsed,
     heapGrowth: last.heapUsed - base.heapUsed,
     heapMaxGrowth: Math.max(...after.map((s) => s.heapUsed)) - base.heapUsed,
+    // A transient high at the end of warm-up (e.g. export batches held by a slow backend) would hide
+    // growth from the end-of-warm-up figure; this one starts from the lowest sample after it.
+    heapGrowthFromLowest: last.heapUsed - Math.min(...after.map((s) => s.heapUsed)),
     heapSlopePer100k: slope(after.map((s) => [s.calls, s.heapUsed])) * 100_000,
     rssAtWarmup: base.rss,
     rssAtEnd: last.rss,

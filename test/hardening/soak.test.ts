@@ -14,6 +14,7 @@ interface SoakResult {
   seconds: number;
   outcomes: { ok: number; toolError: number; unknown: number };
   heapGrowth: number;
+  heapGrowthFromLowest: number;
   heapAtWarmup: number;
   heapAtEnd: number;
   resourcesStart: Record<string, number>;
@@ -58,6 +59,7 @@ describe('soak', () => {
       result.heapGrowth / MiB,
       `heap ${(result.heapAtWarmup / MiB).toFixed(1)} → ${(result.heapAtEnd / MiB).toFixed(1)} MiB`,
     ).toBeLessThanOrEqual(16);
+    expect(result.heapGrowthFromLowest / MiB).toBeLessThanOrEqual(16);
     expect(result.resourcesEnd).toEqual(result.resourcesStart);
   }, 120_000);
 });
