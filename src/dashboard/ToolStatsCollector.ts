@@ -44,24 +44,48 @@ export interface ToolStatsOptions {
   coarse?: { resolutionMs: number; buckets: number };
 }
 
-/** Fixed-size ring of recent calls (duration, queue wait, end time): memory stays bounded whatever the volume. */
+/** Calls a tool's window holds before it first grows. */
+const INITIAL_RECENT_CALLS = 64;
+
+/**
+ * Ring of recent calls (duration, queue wait, end time): memory stays bounded whatever the volume.
+ * It starts small and doubles up to `capacity` as calls arrive, so the many tools that are called
+ * rarely cost a few hundred bytes instead of the full window.
+ */
 class RecentCalls {
-  readonly #durations: Float64Array;
-  readonly #waits: Float64Array;
-  readonly #ends: Float64Array;
+  #durations: Float64Array;
+  #waits: Float64Array;
+  #ends: Float64Array;
   #next = 0;
   #size = 0;
+  readonly #capacity: number;
   constructor(capacity: number) {
-    this.#durations = new Float64Array(capacity);
-    this.#waits = new Float64Array(capacity);
-    this.#ends = new Float64Array(capacity);
+    this.#capacity = capacity;
+    const initial = Math.min(capacity, INITIAL_RECENT_CALLS);
+    this.#durations = new Float64Array(initial);
+    this.#waits = new Float64Array(initial);
+    this.#ends = new Float64Array(initial);
   }
   push(durationMs: number, waitMs: number, endMs: number): void {
+    // Full but below capacity: it has never wrapped, so the calls are in order and a copy keeps them.
+    if (this.#size === this.#durations.length && this.#size < this.#capacity) this.#grow();
     this.#durations[this.#next] = durationMs;
     this.#waits[this.#next] = waitMs;
     this.#ends[this.#next] = endMs;
     this.#next = (this.#next + 1) % this.#durations.length;
     if (this.#size < this.#durations.length) this.#size++;
+  }
+  #grow(): void {
+    const length = Math.min(this.#capacity, this.#durations.length * 2);
+    const grown = (old: Float64Array) => {
+      const next = new Float64Array(length);
+      next.set(old);
+      return next;
+    };
+    this.#durations = grown(this.#durations);
+    this.#waits = grown(this.#waits);
+    this.#ends = grown(this.#ends);
+    this.#next = this.#size;
   }
   /** Sorted durations and waits of calls that ended at or after `since` (all when undefined). */
   sorted(since: number | undefined): { durations: Float64Array; waits: Float64Array } {

@@ -23,6 +23,12 @@ describe('ToolStatsCollector', () => {
     });
   });
 
+  it('keeps percentiles over the most recent calls once its window has grown to capacity and wrapped', () => {
+    const stats = new ToolStatsCollector({ capacity: 100 });
+    for (let i = 1; i <= 250; i++) stats.onObservation(observation('a/x', T0 + i, { durationMs: i }));
+    expect(stats.summaries()[0]).toMatchObject({ calls: 250, percentileCalls: 100, p50: 200, p99: 249 });
+  });
+
   it('summarises only the calls since a moment, leaving out tools idle since', () => {
     const stats = new ToolStatsCollector();
     stats.onObservation(observation('a/old', T0, { durationMs: 5 }));
