@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, httpClient, pidsWithEnv, ROOT, startHttpGateway, textOf } from '../e2e/helpers.js';
+import {
+  eventually,
+  httpClient,
+  pidsWithEnv,
+  ROOT,
+  startHttpGateway,
+  stdioClient,
+  textOf,
+} from '../e2e/helpers.js';
 import { OtlpReceiver, SPAN_KIND } from '../e2e/otlpReceiver.js';
 
 const SLOW_SERVER = join(ROOT, 'test/fixtures/hardening/shutdown/slow-server.mjs');
@@ -253,5 +261,26 @@ describe('SIGTERM with calls in flight, then a restart', () => {
     );
     expect(warned).toMatchObject({ inFlight: 1, cutOff: 1 });
     expect(await pidsWithEnv('TOOLSCOPE_TEST_MARKER', MARKER)).toEqual([]);
+  }, 30_000);
+});
+
+describe('toolscope proxy on SIGTERM', () => {
+  it('lets a call in flight finish and answers it before exiting', async () => {
+    const proxy = await stdioClient(
+      process.execPath,
+      [join(ROOT, 'dist/cli.js'), 'proxy', '--', process.execPath, SLOW_SERVER],
+      { TOOLSCOPE_TEST_MARKER: MARKER },
+    );
+    try {
+      const call = proxy.client.callTool({ name: 'sleep', arguments: { ms: 1500, tag: 'proxy' } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const pid = proxy.transport.pid;
+      expect(pid).toBeTypeOf('number');
+      process.kill(pid as number, 'SIGTERM');
+      expect(textOf(await call)).toBe('slept 1500 ms for proxy');
+    } finally {
+      await proxy.close().catch(() => {});
+    }
+    await eventually(async () => expect(await pidsWithEnv('TOOLSCOPE_TEST_MARKER', MARKER)).toEqual([]));
   }, 30_000);
 });
