@@ -132,7 +132,19 @@ describe('the dashboard page during a demo run', () => {
     await page.waitForTimeout(2500);
     expect(Number(await card.locator('.uplot').getAttribute('data-anomaly-bands'))).toBeGreaterThan(0);
     expect(await bandPixels(page, '[data-chart="latency:storage/fetch_record"] canvas')).toBeGreaterThan(200);
-    expect(await bandPixels(page, '[data-chart="latency:compute/primes"] canvas')).toBe(0);
+    // Bands belong to their own tool's chart: the calm tool is shaded only if the status API holds
+    // anomalous buckets for it (on a loaded CI machine the analyzer may rightly flag it too).
+    const calmFlagged = await page.evaluate(async () => {
+      const response = await fetch('/status', { headers: { accept: 'application/json' } });
+      const status = (await response.json()) as {
+        series?: { tools?: Record<string, { anomaly?: number[] }> };
+      };
+      const flags = status.series?.tools?.['compute/primes']?.anomaly ?? [];
+      return flags.some((flag) => flag > 0);
+    });
+    const calmPixels = await bandPixels(page, '[data-chart="latency:compute/primes"] canvas');
+    if (calmFlagged) expect(calmPixels).toBeGreaterThan(0);
+    else expect(calmPixels).toBe(0);
     expect(await page.locator('#anomalies li').first().textContent()).toContain('storage/fetch_record');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
 
