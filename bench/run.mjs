@@ -31,5 +31,8 @@ ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}. The machines are share
 is a median over interleaved repetitions, and comparisons are ratios measured in the same run.
 Each section below is written by one benchmark in \`bench/\`; re-run one with \`npm run bench <name>\`.
 `;
+// Figures the hardening tests measure (faults, stress) are kept by hand beside the benchmarks' own.
+const fromTests = join(BENCH_DIR, 'measured-in-tests.md');
+if (existsSync(fromTests)) sections.push(readFileSync(fromTests, 'utf8').trim());
 writeFileSync(join(BENCH_DIR, 'RESULTS.md'), `${header}\n${sections.join('\n\n')}\n`);
 process.stderr.write(`\nwrote bench/RESULTS.md (${sections.length} sections)\n`);

@@ -110,7 +110,9 @@ describe('telemetry backend faults never reach the calls', () => {
     return total;
   }
 
-  async function phase(): Promise<{ growthMb: number; dropped: number; outageWarnings: number }> {
+  async function phase(
+    label: string,
+  ): Promise<{ growthMb: number; dropped: number; outageWarnings: number }> {
     // Warnings count from the phase's start: the first /metrics scrape below may take long enough
     // (host metrics) for the first failed export to be reported while it runs.
     const warned = warnings.length;
@@ -119,14 +121,18 @@ describe('telemetry backend faults never reach the calls', () => {
     await run(10_000);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const growthMb = heapMb() - before;
+    // The figures bench/RESULTS.md quotes ("measured in tests").
+    console.log(`collector ${label}: heap ${growthMb.toFixed(1)} MB growth`);
     const outageWarnings = warnings
       .slice(warned)
       .filter((w) => w.includes('trace export to') && w.includes('is failing')).length;
-    return { growthMb, dropped: (await droppedSpans()) - droppedBefore, outageWarnings };
+    const dropped = (await droppedSpans()) - droppedBefore;
+    console.log(`  ${dropped} spans dropped and counted, ${outageWarnings} outage warning(s)`);
+    return { growthMb, dropped, outageWarnings };
   }
 
   it('collector refusing connections', async () => {
-    const { growthMb, dropped, outageWarnings } = await phase();
+    const { growthMb, dropped, outageWarnings } = await phase('refusing connections');
     expect(dropped).toBeGreaterThan(0);
     expect(outageWarnings).toBe(1);
     expect(growthMb).toBeLessThan(32);
@@ -135,7 +141,7 @@ describe('telemetry backend faults never reach the calls', () => {
   it('collector answering 503', async () => {
     receiver.mode = 'unavailable';
     await listenOn(receiver);
-    const { growthMb, dropped } = await phase();
+    const { growthMb, dropped } = await phase('answering 503');
     expect(receiver.requests).toBeGreaterThan(0);
     expect(dropped).toBeGreaterThan(0);
     expect(growthMb).toBeLessThan(32);
@@ -145,7 +151,7 @@ describe('telemetry backend faults never reach the calls', () => {
 
   it('collector accepting but never answering', async () => {
     receiver.mode = 'hang';
-    const { growthMb, dropped } = await phase();
+    const { growthMb, dropped } = await phase('hanging');
     expect(dropped).toBeGreaterThan(0);
     expect(growthMb).toBeLessThan(32);
   });
