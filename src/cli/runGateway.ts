@@ -5,7 +5,7 @@ import { HttpFront } from '../gateway/index.js';
 import { ToolscopeRuntime } from '../runtime/index.js';
 import { StdioServerTransport } from '../transport/index.js';
 import { VERSION } from '../version.js';
-import { drainTimeoutMs, Shutdown } from './shutdown.js';
+import { drainingShutdown } from './shutdown.js';
 
 /** Options of `toolscope gateway`. */
 export interface GatewayCommandOptions {
@@ -24,13 +24,7 @@ export async function runGateway(options: GatewayCommandOptions): Promise<void> 
   if (options.port !== undefined) listen.port = options.port;
   const runtime = new ToolscopeRuntime({ config, stdoutIsProtocol: !options.http });
   const { gateway } = runtime;
-  // Calls in flight get `drainMs` to finish; the rest of the stop (state, upstreams,
-  // telemetry flush) has its own bounds, and the overall bound catches anything stuck.
-  const drainMs = drainTimeoutMs();
-  const shutdown = new Shutdown(drainMs + 10_000);
-  shutdown.add(async () => {
-    await runtime.drain(drainMs);
-  });
+  const shutdown = drainingShutdown(runtime);
   process.once('exit', () => gateway.killNow());
   // Serve at once; tools/list waits for services still starting (smart wait).
   void runtime.start();

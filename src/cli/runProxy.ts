@@ -3,7 +3,7 @@ import { loadConfig, parseConfig } from '../config/index.js';
 import { startStatusListener } from '../dashboard/index.js';
 import { ToolscopeRuntime } from '../runtime/index.js';
 import { StdioServerTransport } from '../transport/index.js';
-import { drainTimeoutMs, Shutdown } from './shutdown.js';
+import { drainingShutdown } from './shutdown.js';
 
 /** Options of `toolscope proxy`. */
 export interface ProxyCommandOptions {
@@ -61,12 +61,7 @@ export async function runProxy(options: ProxyCommandOptions): Promise<void> {
   };
   const runtime = new ToolscopeRuntime({ config, mode: 'proxy', stdoutIsProtocol: true });
   const { gateway } = runtime;
-  // As the gateway: calls in flight get `drainMs` to finish before the rest of the stop.
-  const drainMs = drainTimeoutMs();
-  const shutdown = new Shutdown(drainMs + 10_000);
-  shutdown.add(async () => {
-    await runtime.drain(drainMs);
-  });
+  const shutdown = drainingShutdown(runtime);
   process.once('exit', () => gateway.killNow());
   await runtime.start();
   // stdout carries MCP: the status API and dashboard get a loopback port of their own.

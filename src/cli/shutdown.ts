@@ -63,3 +63,22 @@ export class Shutdown {
     this.#resolve();
   }
 }
+
+/** What {@link drainingShutdown} drains: anything with the runtime's `drain`. */
+export interface Drainable {
+  drain(timeoutMs: number): Promise<unknown>;
+}
+
+/**
+ * The stop of a serving command (gateway, proxy): first the calls in flight get
+ * {@link drainTimeoutMs} to finish, then the steps added later run; the overall
+ * bound leaves the rest of the stop (state, upstreams, telemetry flush) 10 s more.
+ */
+export function drainingShutdown(runtime: Drainable): Shutdown {
+  const drainMs = drainTimeoutMs();
+  const shutdown = new Shutdown(drainMs + 10_000);
+  shutdown.add(async () => {
+    await runtime.drain(drainMs);
+  });
+  return shutdown;
+}
