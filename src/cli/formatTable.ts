@@ -24,6 +24,11 @@ export function formatTable<Row>(rows: readonly Row[], columns: readonly Column<
   return [header, rule, ...cells.map(render)].join('\n');
 }
 
+/** A point or span of a run in seconds with one decimal (`7.2 s`), for timelines where ms would vary in unit. */
+export function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
 /** Milliseconds for people: `0.42 ms`, `12 ms`, `1.3 s`. */
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return '—';

@@ -1,4 +1,4 @@
-import { type Column, formatMs, formatTable } from '../cli/formatTable.js';
+import { type Column, formatMs, formatSeconds, formatTable } from '../cli/formatTable.js';
 import { formatMicros, type StatusSnapshot, type ToolStatus } from '../dashboard/index.js';
 import type { WorkloadProgress } from './DemoWorkload.js';
 
@@ -49,8 +49,6 @@ export function wrap(text: string, width: number, indent = ''): string[] {
   return lines;
 }
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
 function toolTable(tools: readonly ToolStatus[]): string {
   const columns: Column<ToolStatus>[] = [
     { header: 'tool', value: (t) => t.name },
@@ -72,7 +70,7 @@ function toolTable(tools: readonly ToolStatus[]): string {
 export function demoSummary(input: DemoSummaryInput): string {
   const width = input.width ?? 80;
   const { status, runStart } = input;
-  const at = (time: number) => seconds(time - runStart);
+  const at = (time: number) => formatSeconds(time - runStart);
   const nameOf = new Map(status.tools.map((tool) => [tool.key, tool.name]));
   const out: string[] = ['', toolTable(status.tools), ''];
   out.push(
@@ -95,7 +93,7 @@ export function demoSummary(input: DemoSummaryInput): string {
     );
     if (input.incident)
       out.push(
-        `  (the scripted incident ran from ${seconds(input.incident.startMs)} to ${seconds(input.incident.endMs)})`,
+        `  (the scripted incident ran from ${formatSeconds(input.incident.startMs)} to ${formatSeconds(input.incident.endMs)})`,
       );
     const features = [...new Set(episode.deviations.map((d) => d.feature))];
     if (features.length > 0) out.push(...wrap(`  features: ${features.join(', ')}`, width, '    '));

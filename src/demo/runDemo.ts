@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatMs } from '../cli/formatTable.js';
+import { formatSeconds } from '../cli/formatTable.js';
 import { ProgressBar } from '../cli/ProgressBar.js';
 import { type ListenConfig, parseConfig } from '../config/index.js';
 import {
@@ -129,7 +129,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const timers: NodeJS.Timeout[] = [];
   if (window) {
     out.write(
-      `scripted incident: storage_fetch_record slows down from ${formatMs(window.startMs)} to ${formatMs(window.endMs)}\n`,
+      `scripted incident: storage_fetch_record slows down from ${formatSeconds(window.startMs)} to ${formatSeconds(window.endMs)}\n`,
     );
     timers.push(setTimeout(() => (incident.active = true), window.startMs));
     timers.push(setTimeout(() => (incident.active = false), window.endMs));
