@@ -144,8 +144,6 @@ export class TracingTransport implements Transport {
           wire = this.#startClientRequest(outgoing, parent);
           request = outgoing.id as string | number;
         } else [wire, notificationSpan] = this.#startNotification(outgoing, parent);
-      } else if (outgoing.id !== undefined) {
-        this.#finish(this.#received, outgoing, 'server');
       }
     } catch (error) {
       reportOnce(error);
@@ -155,6 +153,7 @@ export class TracingTransport implements Transport {
     try {
       sent = this.#inner.send(wire as unknown as JSONRPCMessage, options);
     } catch (error) {
+      if (request === undefined && notificationSpan === undefined) this.#answered(outgoing);
       // The transport refused the message outright (e.g. arguments it cannot serialise):
       // the app gets the transport's own error; the span ends now rather than at close.
       if (request !== undefined) this.#sendFailed(request, error);
@@ -168,6 +167,9 @@ export class TracingTransport implements Transport {
         );
       throw error;
     }
+    // A response ends its SERVER span after it is handed to the wire, so the caller's answer does not
+    // wait for span and histogram work (the span then covers the write too, as the caller sees it).
+    if (request === undefined && notificationSpan === undefined) this.#answered(outgoing);
     // No answer will come for a request that never left: end its span (and free its slot) now.
     if (request !== undefined) sent.then(undefined, (error: unknown) => this.#sendFailed(request, error));
     if (notificationSpan) {
@@ -183,6 +185,16 @@ export class TracingTransport implements Transport {
   }
 
   // ── outgoing ──
+
+  /** A response (or error) we sent: end the SERVER span of the request it answers. */
+  #answered(outgoing: Message): void {
+    if (typeof outgoing.method === 'string' || outgoing.id === undefined) return;
+    try {
+      this.#finish(this.#received, outgoing, 'server');
+    } catch (error) {
+      reportOnce(error);
+    }
+  }
 
   #startClientRequest(message: Message, parent: Context): Message {
     if (this.#sent.size >= this.#maxPending) return message;
