@@ -14,20 +14,48 @@ export interface ObserveClock {
 
 const systemClock: ObserveClock = { now: Date.now, monotonic: () => performance.now() };
 
+/** Options of {@link ObserveStage}. */
+export interface ObserveStageOptions {
+  /** @default the system clocks */
+  clock?: ObserveClock;
+  /**
+   * Hand observations to the observers after the call's answer is on its way
+   * (batched, on the next turn of the event loop) instead of before. A gateway
+   * or proxy sets this so metrics, analysis and tuning stay off the caller's
+   * latency; `flush()` delivers what is pending. @default false
+   */
+  deferred?: boolean;
+}
+
 /**
  * Brackets the rest of the pipeline: times the call, then turns what the stages
  * learned into one `CallObservation` for every observer. Observers run
- * synchronously and must be cheap; one that throws is reported once and never
- * affects the call or the other observers.
+ * synchronously (or, deferred, in a batch right after the answer leaves) and must
+ * be cheap; one that throws is reported once and never affects the call or the
+ * other observers.
  */
 export class ObserveStage implements CallStage {
   readonly name = 'observe';
   readonly #clock: ObserveClock;
+  readonly #deferred: boolean;
   #observers: CallObserver[] = [];
   readonly #failed = new WeakSet<CallObserver>();
+  #pending: CallObservation[] = [];
+  #scheduled = false;
+  readonly #deliverPending = () => this.flush();
 
-  constructor(clock: ObserveClock = systemClock) {
-    this.#clock = clock;
+  constructor(options: ObserveStageOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.#deferred = options.deferred ?? false;
+  }
+
+  /** Delivers deferred observations now (before a stop reads or exports what was observed). */
+  flush(): void {
+    this.#scheduled = false;
+    const batch = this.#pending;
+    if (batch.length === 0) return;
+    this.#pending = [];
+    for (const observation of batch) this.#deliver(observation);
   }
 
   /** Add an observer; returns a function that removes it. */
@@ -84,6 +112,18 @@ export class ObserveStage implements CallStage {
     };
     const profile = call.profile;
     if (profile) Object.assign(observation, profile);
+    if (!this.#deferred) {
+      this.#deliver(observation);
+      return;
+    }
+    this.#pending.push(observation);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#deliverPending);
+    }
+  }
+
+  #deliver(observation: CallObservation): void {
     for (const observer of this.#observers) {
       try {
         observer.onObservation(observation);

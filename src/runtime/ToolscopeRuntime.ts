@@ -7,6 +7,7 @@ import { statusRoutes, ToolStatsCollector } from '../dashboard/index.js';
 import { Gateway, type GatewayListener, type HttpRoute, type InProcessService } from '../gateway/index.js';
 import { createHttpToolServices, type HttpToolService } from '../httptools/index.js';
 import { CallLogObserver, createLogging, type Logging, PinoDiagLogger } from '../logging/index.js';
+import { ObserveStage } from '../pipeline/index.js';
 import { createProfiling, type Profiling } from '../profiling/index.js';
 import { createExecutionControl, type ExecutionControl } from '../resilience/index.js';
 import {
@@ -165,6 +166,8 @@ export class ToolscopeRuntime {
       },
       version: VERSION,
       telemetry: telemetryOn ? { tracer: telemetry.tracer, meter: telemetry.meter } : undefined,
+      // Metrics, analysis and tuning see each call right after its answer leaves, not before.
+      observe: new ObserveStage({ deferred: true }),
       stages: {
         // Drain first: a call waiting in a pool's queue is in flight for its caller.
         afterValidate: [this.calls, this.control.admit, this.control.guard],
@@ -258,6 +261,7 @@ export class ToolscopeRuntime {
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
       await this.calls.drain(0);
+      this.gateway.observe.flush();
       this.tuning.stop();
       await this.analysis.stop();
       await this.profiling.close();
