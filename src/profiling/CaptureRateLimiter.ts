@@ -23,8 +23,8 @@ export class CaptureRateLimiter {
 
   constructor(private readonly limits: CaptureRateLimits) {}
 
-  /** Starts a capture for `key` at `now` if allowed; returns the refusal otherwise. Call {@link finish} after an accepted one. */
-  tryStart(key: string, now: number, onDemand: boolean): CaptureRefusal | undefined {
+  /** Why a capture for `key` at `now` would be refused, without starting one (`undefined`: it would start). */
+  refusal(key: string, now: number, onDemand: boolean): CaptureRefusal | undefined {
     if (this.busy) return 'busy';
     this.prune(now);
     if (!onDemand) {
@@ -32,6 +32,13 @@ export class CaptureRateLimiter {
       if (last !== undefined && now - last < this.limits.minIntervalMs) return 'tool_cooldown';
       if (this.starts.length >= this.limits.maxPerHour) return 'hourly_budget';
     }
+    return undefined;
+  }
+
+  /** Starts a capture for `key` at `now` if allowed; returns the refusal otherwise. Call {@link finish} after an accepted one. */
+  tryStart(key: string, now: number, onDemand: boolean): CaptureRefusal | undefined {
+    const refusal = this.refusal(key, now, onDemand);
+    if (refusal !== undefined) return refusal;
     this.busy = true;
     this.lastStart.set(key, now);
     this.starts.push(now);

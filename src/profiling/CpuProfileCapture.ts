@@ -144,6 +144,8 @@ export class CpuProfileCapture implements VerdictObserver {
   /** Automatic capture when a verdict flags a tool; refusals and failures are silent (reported once via `diag`). */
   onVerdict(verdict: Verdict): void {
     if (!this.opts.autoOnAnomaly || !verdict.anomaly || this.closed) return;
+    // An anomalous stretch flags call after call: most are refused, and cheaply, without an Error each.
+    if (this.limiter.refusal(verdict.ref.key, this.opts.now(), false) !== undefined) return;
     this.capture({ toolKey: verdict.ref.key, reason: 'anomaly' }).catch((error: unknown) => {
       if (!(error instanceof CaptureRefusedError)) {
         reportOnce('auto-capture', 'toolscope profiling: automatic profile capture failed', error);
