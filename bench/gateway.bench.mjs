@@ -162,24 +162,35 @@ async function connectHttp(url) {
   return { client, close: () => client.close() };
 }
 
-/** Sequential latencies, then throughput with IN_FLIGHT calls outstanding. */
+/** `count` calls with IN_FLIGHT outstanding; returns the seconds they took. */
+async function burst(call, count) {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next++ < count) await call();
+    }),
+  );
+  return (performance.now() - start) / 1000;
+}
+
+/**
+ * Sequential latencies, then throughput with IN_FLIGHT calls outstanding. Every path is first
+ * warmed up alike (200 sequential calls, then one unmeasured burst as large as the measured one),
+ * so the figures are the steady state a long-running hop lives in, not its JIT warm-up: the first
+ * thousands of calls through toolscope's larger code path run mostly unoptimised.
+ */
 async function measure(client, tool, sequential, concurrent) {
   const call = () => client.callTool({ name: tool, arguments: { message: 'hello' } });
   for (let i = 0; i < 200; i++) await call();
+  await burst(call, concurrent);
   const latencies = new Array(sequential);
   for (let i = 0; i < sequential; i++) {
     const start = performance.now();
     await call();
     latencies[i] = performance.now() - start;
   }
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (next++ < concurrent) await call();
-    }),
-  );
-  const seconds = (performance.now() - start) / 1000;
+  const seconds = await burst(call, concurrent);
   return {
     p50: percentile(latencies, 0.5) * 1000,
     p99: percentile(latencies, 0.99) * 1000,
@@ -267,7 +278,8 @@ report(
 One trivial tool (\`echo\`) on an SDK \`McpServer\`, called by an SDK \`Client\`. Default toolscope
 configuration (pipeline, execution control, telemetry with Prometheus metrics; traces not exported).
 Medians of ${ROUNDS} interleaved rounds; latencies from ${SEQUENTIAL} sequential calls, throughput from
-${CONCURRENT} calls with ${IN_FLIGHT} in flight.
+${CONCURRENT} calls with ${IN_FLIGHT} in flight, each path first warmed up alike (200 sequential calls and
+one unmeasured burst of ${CONCURRENT} at ${IN_FLIGHT} in flight): steady state, not JIT warm-up.
 
 ### stdio
 

@@ -18,21 +18,42 @@ for (const file of selected) {
 }
 
 const resultsDir = join(BENCH_DIR, 'results');
-const sections = existsSync(resultsDir)
+const resultsFile = join(BENCH_DIR, 'RESULTS.md');
+const fresh = existsSync(resultsDir)
   ? readdirSync(resultsDir)
       .filter((f) => f.endsWith('.md'))
       .sort()
       .map((f) => readFileSync(join(resultsDir, f), 'utf8').trim())
   : [];
+// A section is keyed by its `## ` title. Re-running one benchmark replaces its own section and keeps
+// the others as they were (bench/results/ is not committed, so a fresh clone holds only what it ran).
+const titleOf = (section) => section.split('\n', 1)[0];
+const previous = existsSync(resultsFile)
+  ? readFileSync(resultsFile, 'utf8')
+      .split(/\n(?=## )/)
+      .slice(1)
+      .map((section) => section.trim())
+  : [];
+const fromTests = join(BENCH_DIR, 'measured-in-tests.md');
+const testsSection = existsSync(fromTests) ? readFileSync(fromTests, 'utf8').trim() : undefined;
+const freshByTitle = new Map(fresh.map((section) => [titleOf(section), section]));
+const sections = [];
+for (const section of previous) {
+  const title = titleOf(section);
+  if (testsSection !== undefined && title === titleOf(testsSection)) continue;
+  sections.push(freshByTitle.get(title) ?? section);
+  freshByTitle.delete(title);
+}
+sections.push(...freshByTitle.values());
+// Figures the hardening tests measure (faults, stress) are kept by hand beside the benchmarks' own.
+if (testsSection !== undefined) sections.push(testsSection);
 const header = `# Benchmark results
 
-Produced by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version},
+Produced by \`npm run bench\` (last run ${new Date().toISOString().slice(0, 10)}), Node ${process.version},
 ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}. The machines are shared and noisy: every figure
 is a median over interleaved repetitions, and comparisons are ratios measured in the same run.
-Each section below is written by one benchmark in \`bench/\`; re-run one with \`npm run bench <name>\`.
+Each section below is written by one benchmark in \`bench/\`; re-run one with \`npm run bench <name>\`
+(it replaces its own section and keeps the others).
 `;
-// Figures the hardening tests measure (faults, stress) are kept by hand beside the benchmarks' own.
-const fromTests = join(BENCH_DIR, 'measured-in-tests.md');
-if (existsSync(fromTests)) sections.push(readFileSync(fromTests, 'utf8').trim());
-writeFileSync(join(BENCH_DIR, 'RESULTS.md'), `${header}\n${sections.join('\n\n')}\n`);
-process.stderr.write(`\nwrote bench/RESULTS.md (${sections.length} sections)\n`);
+writeFileSync(resultsFile, `${header}\n${sections.join('\n\n')}\n`);
+process.stderr.write(`\nwrote bench/RESULTS.md (${sections.length} sections, ${fresh.length} from this run)\n`);
