@@ -56,4 +56,6 @@ Each section below is written by one benchmark in \`bench/\`; re-run one with \`
 (it replaces its own section and keeps the others).
 `;
 writeFileSync(resultsFile, `${header}\n${sections.join('\n\n')}\n`);
-process.stderr.write(`\nwrote bench/RESULTS.md (${sections.length} sections, ${fresh.length} from this run)\n`);
+process.stderr.write(
+  `\nwrote bench/RESULTS.md (${sections.length} sections, ${fresh.length} from this run)\n`,
+);

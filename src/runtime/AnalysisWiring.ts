@@ -12,7 +12,7 @@ import type { ToolscopeSection } from '../config/index.js';
 import type { UpstreamState } from '../gateway/index.js';
 import type { CallObservation, CallObserver } from '../pipeline/index.js';
 import type { BreakerStateChange } from '../resilience/index.js';
-import { registerAlertInstruments, VerdictTelemetry } from '../telemetry/index.js';
+import { type HistogramSource, registerAlertInstruments, VerdictTelemetry } from '../telemetry/index.js';
 
 export interface AnalysisWiringOptions {
   config: ToolscopeSection;
@@ -20,6 +20,8 @@ export interface AnalysisWiringOptions {
   stateDir: string | undefined;
   /** Metrics for verdicts and alerts; undefined when telemetry is off. */
   meter: Meter | undefined;
+  /** Where per-call histograms go (toolscope's own aggregation). @default meter */
+  histograms?: HistogramSource;
   log: (line: string) => void;
   /** Sends an MCP logging notification to connected clients. */
   notifyClients: (level: string, data: unknown) => void;
@@ -79,7 +81,11 @@ export class AnalysisWiring implements CallObserver {
     });
     this.#verdictObservers.push(this.alerts);
     if (options.meter) {
-      this.#verdictTelemetry = new VerdictTelemetry(options.meter, () => this.#activeAnomalies());
+      this.#verdictTelemetry = new VerdictTelemetry(
+        options.meter,
+        () => this.#activeAnomalies(),
+        options.histograms,
+      );
       countAlert = registerAlertInstruments(options.meter, () => this.alerts.status().active);
     }
   }

@@ -124,6 +124,7 @@ export class ToolscopeRuntime {
       config: toolscope,
       stateDir,
       meter: telemetryOn ? telemetry.meter : undefined,
+      histograms: telemetryOn ? telemetry.histograms : undefined,
       log,
       notifyClients: (level, data) => {
         for (const session of gateway?.sessions ?? []) {
@@ -192,7 +193,7 @@ export class ToolscopeRuntime {
     this.gateway = gateway;
     this.control.breakers.onStateChange((change) => this.analysis.onBreakerState(change));
     gateway.observe.subscribe(this.stats);
-    if (telemetryOn) gateway.observe.subscribe(new ObservationMetrics(telemetry.meter));
+    if (telemetryOn) gateway.observe.subscribe(new ObservationMetrics(telemetry.histograms));
     gateway.observe.subscribe(this.analysis);
     gateway.observe.subscribe(this.tuning);
     gateway.observe.subscribe(new CallLogObserver(this.logging.logger));

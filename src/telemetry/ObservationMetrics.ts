@@ -1,6 +1,7 @@
-import { type Attributes, type Histogram, type Meter, trace } from '@opentelemetry/api';
+import { type Attributes, trace } from '@opentelemetry/api';
 import type { CallObservation, CallObserver } from '../pipeline/index.js';
 import { BYTES_BUCKETS, TOOLSCOPE_SECONDS_BUCKETS } from './instruments.js';
+import type { HistogramRecorder, HistogramSource } from './LocalHistograms.js';
 import { ATTR_ERROR_TYPE, ATTR_GEN_AI_TOOL_NAME } from './semconv.js';
 import * as ts from './toolscopeNames.js';
 
@@ -17,13 +18,13 @@ interface ToolAttributes {
  * tool and reused.
  */
 export class ObservationMetrics implements CallObserver {
-  readonly #duration: Histogram;
-  readonly #queueWait: Histogram;
-  readonly #cpuUser: Histogram;
-  readonly #cpuSystem: Histogram;
-  readonly #heap: Histogram;
-  readonly #gc: Histogram;
-  readonly #eventLoop: Histogram;
+  readonly #duration: HistogramRecorder;
+  readonly #queueWait: HistogramRecorder;
+  readonly #cpuUser: HistogramRecorder;
+  readonly #cpuSystem: HistogramRecorder;
+  readonly #heap: HistogramRecorder;
+  readonly #gc: HistogramRecorder;
+  readonly #eventLoop: HistogramRecorder;
   readonly #tools = new Map<string, ToolAttributes>();
   readonly #admission: boolean;
 
@@ -32,7 +33,7 @@ export class ObservationMetrics implements CallObserver {
    *   something. In-process instrumentation has none: it skips that histogram and those span
    *   attributes (a constant 0 per call costs a measurement and says nothing). @default true
    */
-  constructor(meter: Meter, options: { admission?: boolean } = {}) {
+  constructor(meter: HistogramSource, options: { admission?: boolean } = {}) {
     this.#admission = options.admission ?? true;
     const seconds = { explicitBucketBoundaries: [...TOOLSCOPE_SECONDS_BUCKETS] };
     this.#duration = meter.createHistogram(ts.METRIC_TS_CALL_DURATION, {

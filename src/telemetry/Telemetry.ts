@@ -25,13 +25,19 @@ import {
   type Resource,
   resourceFromAttributes,
 } from '@opentelemetry/resources';
-import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  MeterProvider,
+  type MetricProducer,
+  type MetricReader,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { TelemetryConfig } from '../config/index.js';
 import type { ContentCapturePolicy } from './ContentCapture.js';
 import { createHostCpuGauge, HostRuntimeMetrics, hostMetricViews } from './HostRuntimeMetrics.js';
 import { McpInstruments, metricViews } from './instruments.js';
+import { type HistogramSource, LocalHistograms } from './LocalHistograms.js';
 import { MetricsServer } from './MetricsServer.js';
 import { withPrometheusNames } from './prometheusNames.js';
 import { ResilientSpanExporter } from './ResilientSpanExporter.js';
@@ -40,6 +46,8 @@ import { METRIC_TS_TELEMETRY_DROPPED } from './toolscopeNames.js';
 
 /** Instrumentation scope name of everything toolscope records. */
 export const INSTRUMENTATION_SCOPE = 'toolscope';
+/** Label sets per metric before new ones fold into the `otel.metric.overflow` series. */
+const METRIC_CARDINALITY_LIMIT = 2000;
 
 export interface TelemetryOptions {
   config: TelemetryConfig;
@@ -58,10 +66,12 @@ export interface TelemetryOptions {
   env?: Record<string, string | undefined>;
   /**
    * More readers of toolscope's metrics besides Prometheus and OTLP (an embedding
-   * app's own exporter, an in-memory reader in tests). They see the same views:
-   * the label whitelist and the cardinality cap.
+   * app's own exporter, an in-memory reader in tests), made by this function. They
+   * see the same views (the label whitelist and the cardinality cap) and must be
+   * given `producers` as their `metricProducers`: the per-call histograms come
+   * from there (see {@link LocalHistograms}).
    */
-  metricReaders?: readonly MetricReader[];
+  metricReaders?: (producers: MetricProducer[]) => readonly MetricReader[];
 }
 
 /** Where traces go, decided from `OTEL_*` and the config. */
@@ -121,6 +131,12 @@ export class Telemetry {
   readonly tracer: Tracer;
   readonly meter: Meter;
   readonly instruments: McpInstruments;
+  /**
+   * Where the per-call histograms are made: toolscope's own aggregation, which every
+   * reader toolscope creates exports beside the SDK's metrics (the meter when no
+   * reader is configured).
+   */
+  readonly histograms: HistogramSource;
   readonly capture: ContentCapturePolicy;
   readonly traceExport: TraceExportPlan;
   readonly meterProvider: MeterProvider;
@@ -159,17 +175,23 @@ export class Telemetry {
       )
       .merge(detectResources({ detectors: [envDetector, processDetector, hostDetector] }));
     const disabled = env.OTEL_SDK_DISABLED?.toLowerCase() === 'true';
-    const readers: MetricReader[] = disabled ? [] : [...(options.metricReaders ?? [])];
+    const local = new LocalHistograms(
+      { name: INSTRUMENTATION_SCOPE, version: options.version },
+      { cardinalityLimit: METRIC_CARDINALITY_LIMIT },
+    );
+    const producers: MetricProducer[] = [local];
+    const readers: MetricReader[] = disabled ? [] : [...(options.metricReaders?.(producers) ?? [])];
     if (config.prometheus.enabled && !disabled) {
-      this.#prometheus = new PrometheusExporter({ preventServerStart: true });
+      this.#prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: producers });
       readers.push(this.#prometheus);
     }
     const metricExporters = (env.OTEL_METRICS_EXPORTER ?? '').split(',').map((item) => item.trim());
-    if (metricExporters.includes('otlp')) {
+    if (metricExporters.includes('otlp') && !disabled) {
       readers.push(
         new PeriodicExportingMetricReader({
           exporter: new OTLPMetricExporter(),
           exportIntervalMillis: 15_000,
+          metricProducers: producers,
         }),
       );
     }
@@ -178,7 +200,7 @@ export class Telemetry {
     if (snapshotReader) readers.push(snapshotReader);
     this.meterProvider = new MeterProvider({
       resource: this.resource,
-      views: [...metricViews(2000), ...hostMetricViews()],
+      views: [...metricViews(METRIC_CARDINALITY_LIMIT), ...hostMetricViews()],
       readers,
     });
     metrics.setGlobalMeterProvider(this.meterProvider);
@@ -238,7 +260,9 @@ export class Telemetry {
       this.#sdk.start();
     }
     this.tracer = trace.getTracer(INSTRUMENTATION_SCOPE, options.version);
-    this.instruments = new McpInstruments(this.meter);
+    // Nobody reads metrics: the SDK's no-reader path is cheaper than aggregating for nobody.
+    this.histograms = readers.length > 0 ? local : this.meter;
+    this.instruments = new McpInstruments(this.histograms);
     this.capture = {
       arguments: config.captureArguments,
       results: config.captureResults,

@@ -1,12 +1,6 @@
-import {
-  type Attributes,
-  type Context,
-  type Counter,
-  type Histogram,
-  type Meter,
-  trace,
-} from '@opentelemetry/api';
+import { type Attributes, type Context, type Counter, type Meter, trace } from '@opentelemetry/api';
 import type { Verdict } from '../analysis/index.js';
+import type { HistogramRecorder, HistogramSource } from './LocalHistograms.js';
 import { ATTR_GEN_AI_TOOL_NAME } from './semconv.js';
 import * as ts from './toolscopeNames.js';
 
@@ -25,12 +19,13 @@ export interface ActiveAnomaly {
  * with the deviating features, reasons and recommendations.
  */
 export class VerdictTelemetry {
-  readonly #score: Histogram;
+  readonly #score: HistogramRecorder;
   readonly #anomalies: Counter;
   readonly #tools = new Map<string, { base: Attributes; bySeverity: Map<string, Attributes> }>();
 
-  constructor(meter: Meter, active: () => Iterable<ActiveAnomaly>) {
-    this.#score = meter.createHistogram(ts.METRIC_TS_ANOMALY_SCORE, {
+  /** @param histograms where the per-call score histogram lives (toolscope's own aggregation in the runtime). @default meter */
+  constructor(meter: Meter, active: () => Iterable<ActiveAnomaly>, histograms: HistogramSource = meter) {
+    this.#score = histograms.createHistogram(ts.METRIC_TS_ANOMALY_SCORE, {
       unit: '1',
       description: 'Anomaly score of each call (0 normal … 1 anomalous).',
       advice: { explicitBucketBoundaries: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] },

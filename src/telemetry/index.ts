@@ -16,6 +16,7 @@ export {
   metricViews,
   TOOLSCOPE_SECONDS_BUCKETS,
 } from './instruments.js';
+export { type HistogramRecorder, type HistogramSource, LocalHistograms } from './LocalHistograms.js';
 export { MetricsServer } from './MetricsServer.js';
 export { extractContext, injectContext } from './metaPropagation.js';
 export { ObservationMetrics } from './ObservationMetrics.js';

@@ -1,9 +1,10 @@
-import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import {
   AggregationType,
   createAllowListAttributesProcessor,
   type ViewOptions,
 } from '@opentelemetry/sdk-metrics';
+import type { HistogramRecorder, HistogramSource } from './LocalHistograms.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_GEN_AI_OPERATION_NAME,
@@ -135,14 +136,15 @@ export function metricViews(
 
 /** The four MCP semconv histograms. */
 export class McpInstruments {
-  readonly clientOperation: Histogram;
-  readonly serverOperation: Histogram;
-  readonly clientSession: Histogram;
-  readonly serverSession: Histogram;
+  readonly clientOperation: HistogramRecorder;
+  readonly serverOperation: HistogramRecorder;
+  readonly clientSession: HistogramRecorder;
+  readonly serverSession: HistogramRecorder;
   /** Metric attribute objects by key, built once and reused (hot path). */
   readonly #attributes = new Map<string, Attributes>();
 
-  constructor(meter: Meter) {
+  /** @param meter an OTel `Meter`, or toolscope's own {@link HistogramSource} */
+  constructor(meter: HistogramSource) {
     const advice = { explicitBucketBoundaries: [...MCP_DURATION_BUCKETS] };
     this.clientOperation = meter.createHistogram(METRIC_MCP_CLIENT_OPERATION_DURATION, {
       unit: 's',
