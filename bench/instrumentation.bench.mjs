@@ -7,7 +7,8 @@
 // would otherwise share them); the driver interleaves blocks of calls across the workers, so machine
 // noise falls on all variants alike, and reports per-call medians. Spans go through a real
 // BatchSpanProcessor into an exporter that counts and drops them; toolscope's metrics are recorded
-// into a real MeterProvider (views and cardinality limits as in production).
+// as `toolscope/register` sets them up: a real MeterProvider (views and cardinality limits as in
+// production) whose reader also exports toolscope's own per-call histograms (LocalHistograms).
 //
 // Usage: npm run build && node bench/instrumentation.bench.mjs [--calls 400] [--blocks 12]
 import { fork } from 'node:child_process';
@@ -65,7 +66,7 @@ async function worker(variant) {
     spans = () => exported;
     if (variant.startsWith('toolscope')) {
       const { MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
-      const { metricViews } = await import(join(ROOT, 'dist/telemetry/index.js'));
+      const { metricViews, LocalHistograms } = await import(join(ROOT, 'dist/telemetry/index.js'));
       const { mcpInstrumentation, instrumentClient, instrumentServer } = await import(
         join(ROOT, 'dist/instrument/index.js')
       );
@@ -74,15 +75,21 @@ async function worker(variant) {
         shutdown: async () => {},
         forceFlush: async () => {},
       };
+      const histograms = new LocalHistograms({ name: 'toolscope' }, { cardinalityLimit: 2000 });
       const meterProvider = new MeterProvider({
         views: metricViews(2000),
         readers: [
-          new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 10_000 }),
+          new PeriodicExportingMetricReader({
+            exporter: metricExporter,
+            exportIntervalMillis: 10_000,
+            metricProducers: [histograms],
+          }),
         ],
       });
       mcpInstrumentation().configure({
         tracer: provider.getTracer('toolscope'),
         meter: meterProvider.getMeter('toolscope'),
+        histograms,
       });
       wrapClient = instrumentClient;
       if (variant === 'toolscope') wrapServer = instrumentServer;

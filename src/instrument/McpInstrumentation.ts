@@ -2,6 +2,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type Meter, metrics, type Tracer, trace } from '@opentelemetry/api';
 import {
   type ContentCapturePolicy,
+  type HistogramSource,
   INSTRUMENTATION_SCOPE,
   McpInstruments,
   type NetworkInfo,
@@ -22,6 +23,11 @@ export interface InstrumentationTelemetry {
   tracer?: Tracer | undefined;
   /** For `mcp.*.duration` and `toolscope.*` metrics. @default metrics.getMeter('toolscope') */
   meter?: Meter | undefined;
+  /**
+   * Where the per-call histograms go when toolscope owns the metric readers (`toolscope/register`
+   * passes its own `LocalHistograms`, which its readers export). @default meter
+   */
+  histograms?: HistogramSource | undefined;
   /** Tool arguments/results on spans. @default nothing captured */
   capture?: ContentCapturePolicy | undefined;
 }
@@ -180,13 +186,16 @@ export class McpInstrumentation {
   #resolve(): Handles {
     if (this.#handles !== undefined) return this.#handles;
     const meter = this.#telemetry.meter ?? metrics.getMeter(INSTRUMENTATION_SCOPE, VERSION);
+    const histograms = this.#telemetry.histograms ?? meter;
     this.#handles = {
       tracer: this.#telemetry.tracer ?? trace.getTracer(INSTRUMENTATION_SCOPE, VERSION),
-      instruments: new McpInstruments(meter),
+      instruments: new McpInstruments(histograms),
       capture: this.#telemetry.capture ?? NO_CAPTURE,
     };
     this.#unsubscribeMetrics?.();
-    this.#unsubscribeMetrics = this.inProcess.subscribe(new ObservationMetrics(meter, { admission: false }));
+    this.#unsubscribeMetrics = this.inProcess.subscribe(
+      new ObservationMetrics(histograms, { admission: false }),
+    );
     return this.#handles;
   }
 }

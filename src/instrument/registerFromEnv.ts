@@ -70,6 +70,7 @@ export function registerFromEnv(
       mcpInstrumentation().configure({
         tracer: telemetry.tracer,
         meter: telemetry.meter,
+        histograms: telemetry.histograms,
         capture: telemetry.capture,
       });
       flushOnExit(telemetry, positive(env.TOOLSCOPE_SHUTDOWN_TIMEOUT_MS, 2000));
