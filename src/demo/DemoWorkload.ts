@@ -1,5 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { quietSignalFetch } from '../gateway/index.js';
 
 /** One kind of call the synthetic agents make. */
 interface CallTemplate {
@@ -86,6 +87,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadPro
     await client.connect(
       new StreamableHTTPClientTransport(new URL(options.url), {
         requestInit: { headers: options.headers ?? {} },
+        fetch: quietSignalFetch,
       }),
     );
     clients.push(client);

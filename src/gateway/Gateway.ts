@@ -24,6 +24,7 @@ import { TaskRouter } from '../tasks/index.js';
 import { ChildProcessTransport, WsClientTransport } from '../transport/index.js';
 import { DownstreamSession, type SessionHost } from './DownstreamSession.js';
 import type { NamingMode } from './NamedCatalog.js';
+import { quietSignalFetch } from './quietSignalFetch.js';
 import { Scope } from './Scope.js';
 import { Upstream, type UpstreamState } from './Upstream.js';
 import { UpstreamToolExecutor } from './UpstreamToolExecutor.js';
@@ -393,9 +394,9 @@ export class Gateway implements SessionHost {
     const url = new URL(server.url);
     const requestInit = { headers: server.headers };
     if (server.transport === 'ws') return [() => new WsClientTransport(url, { headers: server.headers })];
-    const sse = () => new SSEClientTransport(url, { requestInit });
+    const sse = () => new SSEClientTransport(url, { requestInit, fetch: quietSignalFetch });
     if (server.transport === 'sse') return [sse];
-    return [() => new StreamableHTTPClientTransport(url, { requestInit }), sse];
+    return [() => new StreamableHTTPClientTransport(url, { requestInit, fetch: quietSignalFetch }), sse];
   }
 }
 

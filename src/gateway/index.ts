@@ -19,6 +19,7 @@ export {
   tokenLogin,
 } from './httpSecurity.js';
 export { type CatalogEntry, NamedCatalog, type NamingMode } from './NamedCatalog.js';
+export { quietSignalFetch } from './quietSignalFetch.js';
 export { Scope, type ScopeMember, type ToolEntry } from './Scope.js';
 export {
   type Handshake,

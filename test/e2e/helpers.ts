@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { quietSignalFetch } from '../../src/gateway/index.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(ROOT, 'dist/cli.js');
@@ -86,7 +87,11 @@ export async function startHttpGateway(
 /** An SDK client over Streamable HTTP. */
 export async function httpClient(url: string, headers: Record<string, string> = {}) {
   const client = new Client({ name: 'e2e-http-client', version: '1.0.0' });
-  const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
+  // The SDK's shared AbortSignal would otherwise flood the test log with listener warnings.
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers },
+    fetch: quietSignalFetch,
+  });
   await client.connect(transport);
   return { client, transport, close: () => client.close() };
 }

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { httpClient, startHttpGateway, textOf, writeConfig } from './helpers.js';
+
+/** An SDK McpServer over Streamable HTTP (one session at a time, as the gateway opens one). */
+async function startHttpServer(): Promise<{ url: string; server: Server }> {
+  let transport: StreamableHTTPServerTransport | undefined;
+  const server = createServer(async (req, res) => {
+    if (!req.headers['mcp-session-id']) {
+      const mcp = new McpServer({ name: 'http-upstream', version: '1.0.0' });
+      mcp.registerTool(
+        'echo',
+        { description: 'Echo', inputSchema: { message: z.string() } },
+        async ({ message }) => ({ content: [{ type: 'text', text: message }] }),
+      );
+      transport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID });
+      await mcp.connect(transport);
+    }
+    await transport?.handleRequest(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, server };
+}
+
+describe('a Streamable HTTP upstream behind the gateway', () => {
+  let upstream: Awaited<ReturnType<typeof startHttpServer>>;
+  let gateway: Awaited<ReturnType<typeof startHttpGateway>>;
+
+  beforeAll(async () => {
+    upstream = await startHttpServer();
+    const config = await writeConfig({ mcpServers: { web: { url: upstream.url } } });
+    gateway = await startHttpGateway(config);
+  }, 30_000);
+
+  afterAll(async () => {
+    await gateway?.stop();
+    upstream?.server.closeAllConnections();
+    await new Promise((resolve) => upstream?.server.close(resolve));
+  });
+
+  it('serves thousands of calls without filling the gateway log with AbortSignal listener warnings', async () => {
+    const { client, close } = await httpClient(`${gateway.url}/mcp`);
+    try {
+      let next = 0;
+      const answers: string[] = [];
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next++ < 3000) {
+            answers.push(textOf(await client.callTool({ name: 'web_echo', arguments: { message: 'hi' } })));
+          }
+        }),
+      );
+      expect(answers).toHaveLength(3000);
+      expect(new Set(answers)).toEqual(new Set(['hi']));
+    } finally {
+      await close();
+    }
+    // The SDK hands one AbortSignal to every fetch; undici detaches its listener only when the
+    // request is garbage-collected, so Node warned on every request past 1,500 in between.
+    expect(gateway.stderr()).not.toContain('MaxListenersExceededWarning');
+  }, 60_000);
+});
