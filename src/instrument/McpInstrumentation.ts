@@ -1,6 +1,7 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type Meter, metrics, type Tracer, trace } from '@opentelemetry/api';
 import {
+  CallSpanAnnotator,
   type ContentCapturePolicy,
   type HistogramSource,
   INSTRUMENTATION_SCOPE,
@@ -193,9 +194,14 @@ export class McpInstrumentation {
       capture: this.#telemetry.capture ?? NO_CAPTURE,
     };
     this.#unsubscribeMetrics?.();
-    this.#unsubscribeMetrics = this.inProcess.subscribe(
+    const unsubscribeMetrics = this.inProcess.subscribe(
       new ObservationMetrics(histograms, { admission: false }),
     );
+    const unsubscribeSpans = this.inProcess.subscribe(new CallSpanAnnotator({ admission: false }));
+    this.#unsubscribeMetrics = () => {
+      unsubscribeMetrics();
+      unsubscribeSpans();
+    };
     return this.#handles;
   }
 }

@@ -39,6 +39,8 @@ export class ObserveStage implements CallStage {
   readonly #clock: ObserveClock;
   readonly #deferred: boolean;
   #observers: CallObserver[] = [];
+  /** Observers that must see the call before its answer leaves, even when the stage defers. */
+  #beforeAnswer = new Set<CallObserver>();
   readonly #failed = new WeakSet<CallObserver>();
   #pending: CallObservation[] = [];
   #scheduled = false;
@@ -55,14 +57,21 @@ export class ObserveStage implements CallStage {
     const batch = this.#pending;
     if (batch.length === 0) return;
     this.#pending = [];
-    for (const observation of batch) this.#deliver(observation);
+    for (const observation of batch) this.#deliver(observation, 'after');
   }
 
-  /** Add an observer; returns a function that removes it. */
-  subscribe(observer: CallObserver): () => void {
+  /**
+   * Add an observer; returns a function that removes it. `beforeAnswer` observers
+   * are handed each observation at once, before the answer leaves, even in
+   * deferred mode: those that write onto the call's span, which ends with it.
+   */
+  subscribe(observer: CallObserver, options: { beforeAnswer?: boolean } = {}): () => void {
     this.#observers = [...this.#observers, observer];
+    if (options.beforeAnswer) this.#beforeAnswer = new Set([...this.#beforeAnswer, observer]);
     return () => {
       this.#observers = this.#observers.filter((item) => item !== observer);
+      if (this.#beforeAnswer.has(observer))
+        this.#beforeAnswer = new Set([...this.#beforeAnswer].filter((item) => item !== observer));
     };
   }
 
@@ -116,6 +125,7 @@ export class ObserveStage implements CallStage {
       this.#deliver(observation);
       return;
     }
+    if (this.#beforeAnswer.size > 0) this.#deliver(observation, 'before');
     this.#pending.push(observation);
     if (!this.#scheduled) {
       this.#scheduled = true;
@@ -123,8 +133,10 @@ export class ObserveStage implements CallStage {
     }
   }
 
-  #deliver(observation: CallObservation): void {
+  /** `before`: only the before-answer observers; `after`: all the others; `all`: everyone. */
+  #deliver(observation: CallObservation, which: 'all' | 'before' | 'after' = 'all'): void {
     for (const observer of this.#observers) {
+      if (which !== 'all' && this.#beforeAnswer.has(observer) !== (which === 'before')) continue;
       try {
         observer.onObservation(observation);
       } catch (error) {

@@ -11,6 +11,7 @@ import { ObserveStage } from '../pipeline/index.js';
 import { createProfiling, type Profiling } from '../profiling/index.js';
 import { createExecutionControl, type ExecutionControl } from '../resilience/index.js';
 import {
+  CallSpanAnnotator,
   diagLevelFrom,
   type NetworkInfo,
   ObservationMetrics,
@@ -193,7 +194,11 @@ export class ToolscopeRuntime {
     this.gateway = gateway;
     this.control.breakers.onStateChange((change) => this.analysis.onBreakerState(change));
     gateway.observe.subscribe(this.stats);
-    if (telemetryOn) gateway.observe.subscribe(new ObservationMetrics(telemetry.histograms));
+    if (telemetryOn) {
+      gateway.observe.subscribe(new ObservationMetrics(telemetry.histograms));
+      // The SERVER span ends with the answer: its toolscope.* attributes go on before.
+      gateway.observe.subscribe(new CallSpanAnnotator(), { beforeAnswer: true });
+    }
     gateway.observe.subscribe(this.analysis);
     gateway.observe.subscribe(this.tuning);
     gateway.observe.subscribe(new CallLogObserver(this.logging.logger));

@@ -1,4 +1,4 @@
-import { type Attributes, trace } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import type { CallObservation, CallObserver } from '../pipeline/index.js';
 import { BYTES_BUCKETS, TOOLSCOPE_SECONDS_BUCKETS } from './instruments.js';
 import type { HistogramRecorder, HistogramSource } from './LocalHistograms.js';
@@ -13,9 +13,9 @@ interface ToolAttributes {
 
 /**
  * Records every finished call as `toolscope.*` histograms (duration by
- * toolscope's error classes, queue wait, CPU, heap, GC, event-loop delay) and
- * adds the same figures to the call's span. Attribute objects are built once per
- * tool and reused.
+ * toolscope's error classes, queue wait, CPU, heap, GC, event-loop delay).
+ * Attribute objects are built once per tool and reused. {@link CallSpanAnnotator}
+ * puts the same figures on the call's span.
  */
 export class ObservationMetrics implements CallObserver {
   readonly #duration: HistogramRecorder;
@@ -99,7 +99,6 @@ export class ObservationMetrics implements CallObserver {
     if (o.heapAllocatedBytes !== undefined) this.#heap.record(o.heapAllocatedBytes, tool.base);
     if (o.gcOverlapMs !== undefined) this.#gc.record(o.gcOverlapMs / 1000, tool.base);
     if (o.eventLoopDelayMs !== undefined) this.#eventLoop.record(o.eventLoopDelayMs / 1000, tool.base);
-    annotateActiveSpan(o, this.#admission);
   }
 
   #toolAttributes(o: CallObservation): ToolAttributes {
@@ -115,28 +114,4 @@ export class ObservationMetrics implements CallObserver {
     }
     return tool;
   }
-}
-
-/** Put toolscope's view of the call on the span it runs in (the SERVER span of the request). */
-function annotateActiveSpan(o: CallObservation, admission: boolean): void {
-  const span = o.traceContext ? trace.getSpan(o.traceContext) : trace.getActiveSpan();
-  if (!span?.isRecording()) return;
-  span.setAttribute(ts.ATTR_TS_SERVICE, o.ref.service);
-  if (admission) {
-    span.setAttribute(ts.ATTR_TS_QUEUE_WAIT, o.queueWaitMs / 1000);
-    span.setAttribute(ts.ATTR_TS_IN_FLIGHT, o.inFlightAtStart);
-  }
-  if (o.errorType) span.setAttribute(ts.ATTR_TS_ERROR_TYPE, o.errorType);
-  if (o.attempts > 1) span.setAttribute(ts.ATTR_TS_ATTEMPTS, o.attempts);
-  if (o.cpuUserMicros !== undefined) {
-    span.setAttribute(ts.ATTR_TS_CPU_USER_TIME, o.cpuUserMicros / 1e6);
-    if (o.cpuSystemMicros !== undefined)
-      span.setAttribute(ts.ATTR_TS_CPU_SYSTEM_TIME, o.cpuSystemMicros / 1e6);
-    span.setAttribute(ts.ATTR_TS_CPU_ATTRIBUTION, o.cpuAttribution ?? 'call');
-  }
-  if (o.heapAllocatedBytes !== undefined) span.setAttribute(ts.ATTR_TS_HEAP_ALLOCATED, o.heapAllocatedBytes);
-  if (o.gcOverlapMs !== undefined) span.setAttribute(ts.ATTR_TS_GC_OVERLAP, o.gcOverlapMs / 1000);
-  if (o.eventLoopDelayMs !== undefined)
-    span.setAttribute(ts.ATTR_TS_EVENT_LOOP_DELAY, o.eventLoopDelayMs / 1000);
-  if (o.upstreamRssBytes !== undefined) span.setAttribute(ts.ATTR_TS_UPSTREAM_RSS, o.upstreamRssBytes);
 }

@@ -1,4 +1,5 @@
 export { type AlertReading, registerAlertInstruments } from './AlertTelemetry.js';
+export { CallSpanAnnotator } from './CallSpanAnnotator.js';
 export { type ContentCapturePolicy, captureJson, NO_CAPTURE } from './ContentCapture.js';
 export { busyFraction, type CpuTimesTotal, HostCpuGauge, sumCpuTimes } from './cpuUtilization.js';
 export { type DiskCounters, isReportedDisk, parseDiskstats } from './diskstats.js';

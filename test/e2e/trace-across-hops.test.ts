@@ -110,6 +110,16 @@ describe('one trace across agent → gateway → server-everything', () => {
     expect(trace.agent.attributes['server.address']).toBe('127.0.0.1');
     // The in-process pipeline of the instrumented server annotated its SERVER span.
     expect(trace.server.attributes['toolscope.service']).toBe('mcp-servers/everything');
+    // The gateway put its own view of the call on its SERVER span before answering: the pool it
+    // waited for, and the upstream process's CPU and memory around the call.
+    expect(trace.gatewayServer.attributes).toMatchObject({
+      'toolscope.service': 'everything',
+      'toolscope.queue.wait': expect.any(Number),
+      'toolscope.pool.in_flight': expect.any(Number),
+      'toolscope.cpu.attribution': 'upstream_process',
+      'toolscope.cpu.user_time': expect.any(Number),
+      'toolscope.upstream.memory.rss': expect.any(Number),
+    });
   });
 
   it('marks an isError result as error.type=tool_error on every hop', async () => {
