@@ -1,4 +1,4 @@
-import { diag } from '@opentelemetry/api';
+import { diag, trace } from '@opentelemetry/api';
 import { estimateJsonBytes } from '../jsonrpc/estimateJsonBytes.js';
 import type { CallObservation, CallObserver } from './CallObservation.js';
 import type { CallStage, NextStage, ToolCall, ToolResult } from './ToolCall.js';
@@ -28,6 +28,13 @@ export interface ObserveStageOptions {
 }
 
 /**
+ * When a deferred stage hands an observer the call: `always` before the answer
+ * leaves; `when-traced` before it only if the call's span is recorded (the
+ * observer writes onto that span, which ends with the answer), else after.
+ */
+export type BeforeAnswer = 'always' | 'when-traced';
+
+/**
  * Brackets the rest of the pipeline: times the call, then turns what the stages
  * learned into one `CallObservation` for every observer. Observers run
  * synchronously (or, deferred, in a batch right after the answer leaves) and must
@@ -39,10 +46,12 @@ export class ObserveStage implements CallStage {
   readonly #clock: ObserveClock;
   readonly #deferred: boolean;
   #observers: CallObserver[] = [];
-  /** Observers that must see the call before its answer leaves, even when the stage defers. */
-  #beforeAnswer = new Set<CallObserver>();
+  /** Observers that must see the call before its answer leaves (sometimes), even when the stage defers. */
+  #beforeAnswer = new Map<CallObserver, BeforeAnswer>();
   readonly #failed = new WeakSet<CallObserver>();
   #pending: CallObservation[] = [];
+  /** Whether each pending call's span was recorded (so `when-traced` observers already saw it). */
+  #pendingTraced: boolean[] = [];
   #scheduled = false;
   readonly #deliverPending = () => this.flush();
 
@@ -56,22 +65,29 @@ export class ObserveStage implements CallStage {
     this.#scheduled = false;
     const batch = this.#pending;
     if (batch.length === 0) return;
+    const traced = this.#pendingTraced;
     this.#pending = [];
-    for (const observation of batch) this.#deliver(observation, 'after');
+    this.#pendingTraced = [];
+    for (let i = 0; i < batch.length; i++)
+      this.#deliver(batch[i] as CallObservation, 'after', traced[i] === true);
   }
 
   /**
-   * Add an observer; returns a function that removes it. `beforeAnswer` observers
-   * are handed each observation at once, before the answer leaves, even in
-   * deferred mode: those that write onto the call's span, which ends with it.
+   * Add an observer; returns a function that removes it. In deferred mode,
+   * `beforeAnswer` says which observers still see a call before its answer leaves
+   * (see {@link BeforeAnswer}); without it they see it right after.
    */
-  subscribe(observer: CallObserver, options: { beforeAnswer?: boolean } = {}): () => void {
+  subscribe(observer: CallObserver, options: { beforeAnswer?: BeforeAnswer } = {}): () => void {
     this.#observers = [...this.#observers, observer];
-    if (options.beforeAnswer) this.#beforeAnswer = new Set([...this.#beforeAnswer, observer]);
+    if (options.beforeAnswer)
+      this.#beforeAnswer = new Map([...this.#beforeAnswer, [observer, options.beforeAnswer]]);
     return () => {
       this.#observers = this.#observers.filter((item) => item !== observer);
-      if (this.#beforeAnswer.has(observer))
-        this.#beforeAnswer = new Set([...this.#beforeAnswer].filter((item) => item !== observer));
+      if (this.#beforeAnswer.has(observer)) {
+        const rest = new Map(this.#beforeAnswer);
+        rest.delete(observer);
+        this.#beforeAnswer = rest;
+      }
     };
   }
 
@@ -125,18 +141,28 @@ export class ObserveStage implements CallStage {
       this.#deliver(observation);
       return;
     }
-    if (this.#beforeAnswer.size > 0) this.#deliver(observation, 'before');
+    let traced = false;
+    if (this.#beforeAnswer.size > 0) {
+      const span = observation.traceContext ? trace.getSpan(observation.traceContext) : undefined;
+      traced = span?.isRecording() === true;
+      this.#deliver(observation, 'before', traced);
+    }
     this.#pending.push(observation);
+    this.#pendingTraced.push(traced);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#deliverPending);
     }
   }
 
-  /** `before`: only the before-answer observers; `after`: all the others; `all`: everyone. */
-  #deliver(observation: CallObservation, which: 'all' | 'before' | 'after' = 'all'): void {
+  /** `before`: those due before the answer; `after`: all the others; `all`: everyone. */
+  #deliver(observation: CallObservation, which: 'all' | 'before' | 'after' = 'all', traced = false): void {
     for (const observer of this.#observers) {
-      if (which !== 'all' && this.#beforeAnswer.has(observer) !== (which === 'before')) continue;
+      if (which !== 'all') {
+        const when = this.#beforeAnswer.get(observer);
+        const early = when === 'always' || (when === 'when-traced' && traced);
+        if (early !== (which === 'before')) continue;
+      }
       try {
         observer.onObservation(observation);
       } catch (error) {

@@ -7,7 +7,12 @@ export type {
   ToolRef,
 } from './CallObservation.js';
 export { ExecuteStage } from './ExecuteStage.js';
-export { type ObserveClock, ObserveStage, type ObserveStageOptions } from './ObserveStage.js';
+export {
+  type BeforeAnswer,
+  type ObserveClock,
+  ObserveStage,
+  type ObserveStageOptions,
+} from './ObserveStage.js';
 export { Pipeline, type ToolCallRequest, type ToolResolver } from './Pipeline.js';
 export { type ArgumentProblem, SchemaValidator } from './SchemaValidator.js';
 export type {

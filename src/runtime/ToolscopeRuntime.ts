@@ -197,9 +197,10 @@ export class ToolscopeRuntime {
     if (telemetryOn) {
       gateway.observe.subscribe(new ObservationMetrics(telemetry.histograms));
       // The SERVER span ends with the answer: its toolscope.* attributes go on before.
-      gateway.observe.subscribe(new CallSpanAnnotator(), { beforeAnswer: true });
+      gateway.observe.subscribe(new CallSpanAnnotator(), { beforeAnswer: 'when-traced' });
     }
-    gateway.observe.subscribe(this.analysis);
+    // The verdict (score, anomaly event) goes on the call's span when there is one to write on.
+    gateway.observe.subscribe(this.analysis, { beforeAnswer: 'when-traced' });
     gateway.observe.subscribe(this.tuning);
     gateway.observe.subscribe(new CallLogObserver(this.logging.logger));
     if (telemetryOn) this.#registerGauges();

@@ -111,7 +111,7 @@ describe('one trace across agent → gateway → server-everything', () => {
     // The in-process pipeline of the instrumented server annotated its SERVER span.
     expect(trace.server.attributes['toolscope.service']).toBe('mcp-servers/everything');
     // The gateway put its own view of the call on its SERVER span before answering: the pool it
-    // waited for, and the upstream process's CPU and memory around the call.
+    // waited for, the upstream process's CPU and memory around the call…
     expect(trace.gatewayServer.attributes).toMatchObject({
       'toolscope.service': 'everything',
       'toolscope.queue.wait': expect.any(Number),
@@ -119,6 +119,8 @@ describe('one trace across agent → gateway → server-everything', () => {
       'toolscope.cpu.attribution': 'upstream_process',
       'toolscope.cpu.user_time': expect.any(Number),
       'toolscope.upstream.memory.rss': expect.any(Number),
+      // and the analyzer's verdict on the call
+      'toolscope.anomaly.score': expect.any(Number),
     });
   });
 

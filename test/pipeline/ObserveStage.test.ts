@@ -1,4 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { type Context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import {
   type CallObservation,
@@ -16,8 +18,9 @@ function pipelineWith(observe: ObserveStage) {
     executor: { kind: 'in_process', execute: async (): Promise<ToolResult> => ({ content: [] }) },
   } as unknown as ResolvedTool;
   const pipeline = new Pipeline({ resolve: () => tool }, [observe, new ExecuteStage()]);
-  return () =>
+  return (context?: Context) =>
     pipeline.call({
+      context,
       name: 'echo',
       params: { name: 'echo', arguments: {} },
       agent: undefined,
@@ -41,7 +44,7 @@ describe('ObserveStage', () => {
     const later: string[] = [];
     const before: string[] = [];
     observe.subscribe({ onObservation: (o) => later.push(o.ref.key) });
-    observe.subscribe({ onObservation: (o) => before.push(o.ref.key) }, { beforeAnswer: true });
+    observe.subscribe({ onObservation: (o) => before.push(o.ref.key) }, { beforeAnswer: 'always' });
     const call = pipelineWith(observe);
     await Promise.all([call(), call()]);
     expect(before).toEqual(['svc/echo', 'svc/echo']);
@@ -50,6 +53,23 @@ describe('ObserveStage', () => {
     expect(later).toEqual(['svc/echo', 'svc/echo']);
     // Each observer sees each call once.
     expect(before).toHaveLength(2);
+  });
+
+  it('deferred, when-traced: before the answer for a call whose span is recorded, after it otherwise', async () => {
+    const observe = new ObserveStage({ deferred: true });
+    const seen: string[] = [];
+    observe.subscribe(
+      { onObservation: (o) => seen.push(o.traceContext ? 'traced' : 'untraced') },
+      { beforeAnswer: 'when-traced' },
+    );
+    const span = new BasicTracerProvider().getTracer('test').startSpan('tools/call echo');
+    const call = pipelineWith(observe);
+    await call(trace.setSpan(ROOT_CONTEXT, span));
+    await call();
+    expect(seen).toEqual(['traced']);
+    await nextTurn();
+    expect(seen).toEqual(['traced', 'untraced']);
+    span.end();
   });
 
   it('deferred: flush() delivers what is pending now (a stop reads it before exporting)', async () => {
