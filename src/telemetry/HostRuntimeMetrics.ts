@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { diag, type Meter } from '@opentelemetry/api';
-import { HostMetrics } from '@opentelemetry/host-metrics';
+import { HostMetricsInstrumentation } from '@opentelemetry/instrumentation-host-metrics';
 import { RuntimeNodeInstrumentation } from '@opentelemetry/instrumentation-runtime-node';
 import {
   type DataPoint,
@@ -84,8 +84,8 @@ export function hostMetricViews(cardinalityLimit = 512): ViewOptions[] {
 
 /**
  * Host and Node.js runtime metrics from the OpenTelemetry packages built for it:
- * `@opentelemetry/host-metrics` (system CPU, memory and network I/O; process CPU
- * and memory) and `@opentelemetry/instrumentation-runtime-node` (event-loop
+ * `@opentelemetry/instrumentation-host-metrics` (system CPU, memory and network
+ * I/O; process CPU and memory; it replaced the deprecated `@opentelemetry/host-metrics`) and `@opentelemetry/instrumentation-runtime-node` (event-loop
  * delay and utilisation, GC durations, heap spaces), registered on toolscope's
  * MeterProvider so they leave with everything else. host-metrics has no disk
  * group, so disk I/O (`system.disk.io`, `system.disk.operations`) is read from
@@ -94,6 +94,7 @@ export function hostMetricViews(cardinalityLimit = 512): ViewOptions[] {
  */
 export class HostRuntimeMetrics {
   readonly #reader: MetricReader | undefined;
+  readonly #host: HostMetricsInstrumentation | undefined;
   readonly #runtime: RuntimeNodeInstrumentation | undefined;
   readonly #cpu: HostCpuGauge;
   readonly #coreCount = cpus().length;
@@ -121,7 +122,8 @@ export class HostRuntimeMetrics {
     this.#cpu = options.cpu ?? createHostCpuGauge();
     if (options.host ?? true) {
       try {
-        new HostMetrics({ meterProvider, name: 'toolscope-host' }).start();
+        this.#host = new HostMetricsInstrumentation();
+        this.#host.setMeterProvider(meterProvider);
         registerDiskIo(meter);
       } catch (error) {
         diag.warn('toolscope: host metrics are unavailable', error);
@@ -220,6 +222,7 @@ export class HostRuntimeMetrics {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#host?.disable();
     this.#runtime?.disable();
   }
 }
