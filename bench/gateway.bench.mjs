@@ -37,6 +37,16 @@ function freePort() {
 const dir = mkdtempSync(join(tmpdir(), 'toolscope-bench-'));
 const gatewayConfig = join(dir, 'toolscope.json');
 writeFileSync(gatewayConfig, JSON.stringify({ mcpServers: { bench: { command: node, args: [ECHO] } } }));
+// An ablation, not a target: the hop with its telemetry (spans, metrics) and execution control, but
+// without the per-call analyzer, profiler and tuner, to show what those layers cost.
+const coreConfig = join(dir, 'toolscope-core.json');
+writeFileSync(
+  coreConfig,
+  JSON.stringify({
+    mcpServers: {},
+    toolscope: { analysis: { enabled: false }, profiling: { mode: 'off' }, tuning: { enabled: false } },
+  }),
+);
 
 /** Environment for toolscope processes: quiet, metrics on a private port (the default setup otherwise). */
 async function toolscopeEnv() {
@@ -60,6 +70,15 @@ const stdioScenarios = [
     command: async () => ({
       command: node,
       args: [CLI, 'proxy', '--', node, ECHO],
+      env: await toolscopeEnv(),
+    }),
+  },
+  {
+    name: 'toolscope proxy, core only',
+    tool: 'echo',
+    command: async () => ({
+      command: node,
+      args: [CLI, 'proxy', '--config', coreConfig, '--', node, ECHO],
       env: await toolscopeEnv(),
     }),
   },
@@ -266,6 +285,7 @@ const httpRows = [...http].map(([name, r]) => [
   `${fmt((100 * r.throughput) / directHttp.throughput, 0)} %`,
 ]);
 const proxy = stdio.get('toolscope proxy');
+const core = stdio.get('toolscope proxy, core only');
 const gateway = stdio.get('toolscope gateway');
 const gatewayHttp = http.get('toolscope gateway (HTTP)');
 const mcpProxy = http.get('mcp-proxy');
@@ -289,6 +309,11 @@ Targets: toolscope p50 ≤ 1.15× the forwarder's — proxy ${fmt(proxy.p50 / fo
 gateway ${fmt(gateway.p50 / forwarder.p50)}× (${verdict(gateway.p50 / forwarder.p50 <= 1.15)}); throughput ≥ 90 % of the forwarder's —
 proxy ${fmt((100 * proxy.throughput) / forwarder.throughput, 0)} % (${verdict(proxy.throughput / forwarder.throughput >= 0.9)}),
 gateway ${fmt((100 * gateway.throughput) / forwarder.throughput, 0)} % (${verdict(gateway.throughput / forwarder.throughput >= 0.9)}).
+
+"core only" is an ablation, not a product setting: the same proxy with \`analysis.enabled: false\`,
+\`profiling.mode: "off"\` and \`tuning.enabled: false\` (spans, metrics and execution control stay). It runs at
+${fmt(core.p50 / forwarder.p50)}× the forwarder's p50 and ${fmt((100 * core.throughput) / forwarder.throughput, 0)} % of its throughput: on a 2-CPU machine where client, hop and server share
+the cores, the per-call analyzer, profiler and tuner are what the default proxy's throughput pays for.
 
 ### Streamable HTTP
 
