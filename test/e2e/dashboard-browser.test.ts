@@ -165,7 +165,10 @@ describe('the dashboard page during a demo run', () => {
       10_000,
       500,
     );
-    expect(await page.locator('#anomalies li').first().textContent()).toContain('storage/fetch_record');
+    // The incident is in the anomaly log (on a loaded machine other tools may be listed too, even first).
+    expect(await page.locator('#anomalies li', { hasText: 'storage/fetch_record' }).count()).toBeGreaterThan(
+      0,
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
 
     // A narrow window: one column, nothing wider than the screen.
