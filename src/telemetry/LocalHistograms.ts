@@ -45,6 +45,8 @@ function attributesKey(attributes: Attributes): string {
   return JSON.stringify(keys.map((key) => [key, attributes[key]]));
 }
 
+const OVERFLOW_KEY = attributesKey(OVERFLOW);
+
 /** One cumulative explicit-bucket histogram. */
 class LocalHistogram implements HistogramRecorder {
   readonly #boundaries: readonly number[];
@@ -75,24 +77,27 @@ class LocalHistogram implements HistogramRecorder {
     const boundaries = this.#boundaries;
     let index = 0;
     while (index < boundaries.length && (boundaries[index] as number) < value) index++;
-    (point.counts as number[])[index] = (point.counts[index] as number) + 1;
+    point.counts[index] = (point.counts[index] as number) + 1;
   }
 
   #resolve(attributes: Attributes): Point {
     const key = attributesKey(attributes);
     let point = this.#byKey.get(key);
     if (point === undefined) {
-      // Past the limit, new label sets share one overflow series (the SDK's rule: limit − 1 sets + overflow).
-      if (this.#byKey.size >= this.#limit - 1) return this.#overflow();
-      point = this.#point({ ...attributes });
-      this.#byKey.set(key, point);
+      // Past the limit, new label sets share one overflow series (the SDK's rule: limit − 1 sets + overflow);
+      // like the SDK's cumulative memo, a set that overflowed stays there.
+      if (this.#byKey.size >= this.#limit - 1) point = this.#overflow();
+      else {
+        point = this.#point({ ...attributes });
+        this.#byKey.set(key, point);
+      }
     }
     this.#byObject.set(attributes, point);
     return point;
   }
 
   #overflow(): Point {
-    const key = attributesKey(OVERFLOW);
+    const key = OVERFLOW_KEY;
     let point = this.#byKey.get(key);
     if (point === undefined) {
       point = this.#point(OVERFLOW);
