@@ -153,7 +153,7 @@ export class TracingTransport implements Transport {
     try {
       sent = this.#inner.send(wire as unknown as JSONRPCMessage, options);
     } catch (error) {
-      if (request === undefined && notificationSpan === undefined) this.#answered(outgoing);
+      this.#answered(outgoing);
       // The transport refused the message outright (e.g. arguments it cannot serialise):
       // the app gets the transport's own error; the span ends now rather than at close.
       if (request !== undefined) this.#sendFailed(request, error);
@@ -169,7 +169,7 @@ export class TracingTransport implements Transport {
     }
     // A response ends its SERVER span after it is handed to the wire, so the caller's answer does not
     // wait for span and histogram work (the span then covers the write too, as the caller sees it).
-    if (request === undefined && notificationSpan === undefined) this.#answered(outgoing);
+    this.#answered(outgoing);
     // No answer will come for a request that never left: end its span (and free its slot) now.
     if (request !== undefined) sent.then(undefined, (error: unknown) => this.#sendFailed(request, error));
     if (notificationSpan) {
