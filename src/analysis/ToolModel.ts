@@ -32,6 +32,15 @@ const EMPTY: readonly never[] = Object.freeze([]);
 const PRIMARY_MASK = FEATURE_SPECS.reduce((m, s, j) => (s.primary ? m | (1 << j) : m), 0);
 /** Reasons are rebuilt when the deviating set changes, else at most this often. */
 const EXPLANATION_TTL_MS = 1000;
+/**
+ * A hot tool reuses its materiality judgement for this many calls, when they all
+ * fall within {@link MATERIALITY_REUSE_MS}: the recent median moves by at most a
+ * few of its 32 calls meanwhile, and re-sorting it on every call was the
+ * analyzer's largest cost at thousands of calls per second. Slower tools are
+ * judged on every call, exactly as before.
+ */
+const MATERIALITY_REUSE_CALLS = 4;
+const MATERIALITY_REUSE_MS = 5;
 
 /**
  * Everything the analyzer knows about one tool: its baseline, its forest, the
@@ -64,6 +73,12 @@ export class ToolModel {
   private readonly errors: ErrorWindow;
   private readonly materiality: Materiality[];
   private explained: Explanation | undefined;
+  /** Per feature: the call count, time and baseline refresh of the last materiality judgement, and its outcome. */
+  private readonly materialCall = new Float64Array(D).fill(Number.NEGATIVE_INFINITY);
+  private readonly materialTime = new Float64Array(D);
+  private readonly materialRefresh = new Float64Array(D);
+  private readonly materialEpisode = new Uint8Array(D);
+  private readonly materialOutcome = new Uint8Array(D);
   private explainedMask = 0;
   private explainedAt = 0;
 
@@ -111,7 +126,7 @@ export class ToolModel {
       const s = this.evidence.strength(j, b.zsd[j]!);
       strength[j] = s;
       if (FEATURE_SPECS[j]!.primary && s > best) best = s;
-      if (s >= needed && this.isMaterial(j, scratch)) material |= 1 << j;
+      if (s >= needed && this.isMaterial(j, time, scratch)) material |= 1 << j;
     }
     const errorRate = this.errors.rate;
     const errorStrength = (o.enterThreshold * this.errors.count) / this.errors.enter;
@@ -189,6 +204,7 @@ export class ToolModel {
   /** Accepts the recent behaviour as the new normal and closes any episode. */
   acknowledge(now: number, scratch: Float64Array): void {
     this.generation++;
+    this.materialCall.fill(Number.NEGATIVE_INFINITY);
     this.baseline.rebase(now, scratch, this.o.clipZ);
     this.updateErrorThresholds();
     this.evidence.reset();
@@ -211,12 +227,32 @@ export class ToolModel {
   load(data: ToolModelData): void {
     this.calls = data.calls;
     this.baseline.load(data.baseline);
+    this.materialCall.fill(Number.NEGATIVE_INFINITY);
     this.updateErrorThresholds();
     if (data.forest !== undefined) this.forest.load(data.forest);
   }
 
-  /** Compares the median of the latest calls with the baseline, in natural units. */
-  private isMaterial(j: number, scratch: Float64Array): boolean {
+  /** Compares the median of the latest calls with the baseline, in natural units (memoised for hot tools). */
+  private isMaterial(j: number, time: number, scratch: Float64Array): boolean {
+    const episode = this.inEpisode ? 1 : 0;
+    const refreshed = this.baseline.lastRefresh;
+    if (
+      this.calls - this.materialCall[j]! < MATERIALITY_REUSE_CALLS &&
+      time - this.materialTime[j]! < MATERIALITY_REUSE_MS &&
+      this.materialEpisode[j] === episode &&
+      Object.is(this.materialRefresh[j], refreshed)
+    )
+      return this.materialOutcome[j] === 1;
+    const outcome = this.judgeMaterial(j, scratch);
+    this.materialCall[j] = this.calls;
+    this.materialTime[j] = time;
+    this.materialEpisode[j] = episode;
+    this.materialRefresh[j] = refreshed;
+    this.materialOutcome[j] = outcome ? 1 : 0;
+    return outcome;
+  }
+
+  private judgeMaterial(j: number, scratch: Float64Array): boolean {
     const t = this.baseline.recentMedian(j, this.o.effectWindow, scratch);
     if (Number.isNaN(t)) return false;
     const recent = naturalValue(j, t);

@@ -148,6 +148,20 @@ describe('Analyzer', () => {
     expect(a.status()[0]!.acknowledgedAt).toBe(t.now - 1200 * 100);
   });
 
+  it('judges a hot tool (10,000 calls/s) as it judges a slow one', () => {
+    // A burst at 10,000 calls/s reuses materiality judgements between calls; the verdicts must not suffer.
+    const slow = trained();
+    const atSlowRate = feed(slow.a, slow.t, 600, { cpu: 2, io: 2 });
+    const hot = trained();
+    hot.t.intervalMs = 0.1;
+    expect(feed(hot.a, hot.t, 5000).some((v) => v.anomaly)).toBe(false);
+    const atHotRate = feed(hot.a, hot.t, 600, { cpu: 2, io: 2 });
+    const first = firstAnomaly(atHotRate);
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(Math.abs(first - firstAnomaly(atSlowRate))).toBeLessThanOrEqual(8);
+    expect(atHotRate.slice(first + 10).every((v) => v.anomaly)).toBe(true);
+  });
+
   it('ignores calls that never reached the tool', () => {
     const { a, t } = trained();
     const verdicts = feed(a, t, 300, {}, { outcome: 'error', errorType: 'circuit_open', durationMs: 0 });

@@ -30,7 +30,9 @@ export function toolRef(tool = 'search', service = 'svc'): ToolRef {
  */
 export class Traffic {
   private readonly r: () => number;
-  private i = 0;
+  private elapsedMs = 0;
+  /** Spacing of the calls from now on (100: 10 calls/s). */
+  intervalMs = 100;
 
   constructor(
     seed: number,
@@ -42,7 +44,7 @@ export class Traffic {
 
   /** Time of the next call. */
   get now(): number {
-    return T0 + this.i * 100;
+    return T0 + this.elapsedMs;
   }
 
   next(effect: Effect = {}, override: Partial<CallObservation> = {}): CallObservation {
@@ -57,7 +59,7 @@ export class Traffic {
     if (r() < s.tailP) ioMs *= 3 * (1 - r()) ** (-1 / s.tailAlpha);
     const failed = r() < (effect.errorRate ?? 0.005);
     const startTime = this.now;
-    this.i++;
+    this.elapsedMs += this.intervalMs;
     return {
       ref: this.ref,
       agent: undefined,
