@@ -1,4 +1,4 @@
-import { type Attributes, type Context, type Counter, type Meter, trace } from '@opentelemetry/api';
+import { type Attributes, type Context, type Meter, trace } from '@opentelemetry/api';
 import type { Verdict } from '../analysis/index.js';
 import type { HistogramRecorder, HistogramSource } from './LocalHistograms.js';
 import { ATTR_GEN_AI_TOOL_NAME } from './semconv.js';
@@ -18,10 +18,27 @@ export interface ActiveAnomaly {
  * and, on the call's own span, the score and — for anomalous calls — an event
  * with the deviating features, reasons and recommendations.
  */
+/** Anomalous calls of one tool and severity, counted here and read by the observable counter. */
+interface SeverityCount {
+  readonly attributes: Attributes;
+  count: number;
+}
+
+interface ToolAttributes {
+  readonly base: Attributes;
+  readonly bySeverity: Map<string, SeverityCount>;
+}
+
+/** Tools whose anomalies are counted under their own labels; later ones share the overflow series. */
+const MAX_TOOLS = 10_000;
+
 export class VerdictTelemetry {
   readonly #score: HistogramRecorder;
-  readonly #anomalies: Counter;
-  readonly #tools = new Map<string, { base: Attributes; bySeverity: Map<string, Attributes> }>();
+  readonly #tools = new Map<string, ToolAttributes>();
+  readonly #overflow: ToolAttributes = {
+    base: Object.freeze({ 'otel.metric.overflow': true }),
+    bySeverity: new Map(),
+  };
 
   /** @param histograms where the per-call score histogram lives (toolscope's own aggregation in the runtime). @default meter */
   constructor(meter: Meter, active: () => Iterable<ActiveAnomaly>, histograms: HistogramSource = meter) {
@@ -30,10 +47,17 @@ export class VerdictTelemetry {
       description: 'Anomaly score of each call (0 normal … 1 anomalous).',
       advice: { explicitBucketBoundaries: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] },
     });
-    this.#anomalies = meter.createCounter(ts.METRIC_TS_ANOMALIES, {
-      unit: '{call}',
-      description: 'Calls judged anomalous, by severity.',
-    });
+    // Counted here, read at collection: an anomalous tool under load is judged thousands of times a
+    // second, and a synchronous counter would hash its labels on every one of them.
+    meter
+      .createObservableCounter(ts.METRIC_TS_ANOMALIES, {
+        unit: '{call}',
+        description: 'Calls judged anomalous, by severity.',
+      })
+      .addCallback((result) => {
+        for (const tool of [...this.#tools.values(), this.#overflow])
+          for (const { attributes, count } of tool.bySeverity.values()) result.observe(count, attributes);
+      });
     meter
       .createObservableGauge(ts.METRIC_TS_ANOMALY_ACTIVE, {
         description: '1 while a tool is in an anomalous state.',
@@ -54,12 +78,12 @@ export class VerdictTelemetry {
     const tool = this.#attributes(verdict);
     if (!verdict.warmingUp) this.#score.record(verdict.score, tool.base);
     if (verdict.anomaly && verdict.severity) {
-      let attributes = tool.bySeverity.get(verdict.severity);
-      if (!attributes) {
-        attributes = { ...tool.base, [ts.ATTR_TS_SEVERITY]: verdict.severity };
-        tool.bySeverity.set(verdict.severity, attributes);
+      let counted = tool.bySeverity.get(verdict.severity);
+      if (!counted) {
+        counted = { attributes: { ...tool.base, [ts.ATTR_TS_SEVERITY]: verdict.severity }, count: 0 };
+        tool.bySeverity.set(verdict.severity, counted);
       }
-      this.#anomalies.add(1, attributes);
+      counted.count++;
     }
     const span = traceContext ? trace.getSpan(traceContext) : undefined;
     if (!span?.isRecording()) return;
@@ -79,14 +103,15 @@ export class VerdictTelemetry {
     });
   }
 
-  #attributes(verdict: Verdict) {
+  #attributes(verdict: Verdict): ToolAttributes {
     let tool = this.#tools.get(verdict.ref.key);
     if (!tool) {
+      if (this.#tools.size >= MAX_TOOLS) return this.#overflow;
       tool = {
         base: { [ts.ATTR_TS_SERVICE]: verdict.ref.service, [ATTR_GEN_AI_TOOL_NAME]: verdict.ref.tool },
         bySeverity: new Map(),
       };
-      if (this.#tools.size < 10_000) this.#tools.set(verdict.ref.key, tool);
+      this.#tools.set(verdict.ref.key, tool);
     }
     return tool;
   }
