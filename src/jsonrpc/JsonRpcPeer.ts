@@ -113,21 +113,32 @@ export class JsonRpcPeer {
 
   /** Install callbacks, then start the transport (callbacks first, or early messages are lost). */
   async start(): Promise<void> {
-    this.#transport.onmessage = (message, extra) => this.receive(message, extra as MessageExtra | undefined);
+    // A tracing transport hands the message's trace context as a third argument (see TracingTransport).
+    const onmessage = (message: unknown, extra?: unknown, traceContext?: Context) =>
+      this.receive(message, extra as MessageExtra | undefined, traceContext);
+    this.#transport.onmessage = onmessage as Transport['onmessage'];
     this.#transport.onclose = () => this.#onTransportClosed();
     this.#transport.onerror = (error) => diag.debug(`toolscope: transport error: ${error.message}`);
     await this.#transport.start();
   }
 
-  /** Feed one decoded message (transports call this through `onmessage`). */
-  receive(value: unknown, extra?: MessageExtra): void {
+  /**
+   * Feed one decoded message (transports call this through `onmessage`).
+   * `traceContext` is the context it continues, when a tracing transport knows it.
+   */
+  receive(value: unknown, extra?: MessageExtra, traceContext?: Context): void {
     const classified = classifyMessage(value);
     switch (classified.kind) {
       case 'request':
-        this.#onRequest(classified.message, extra);
+        this.#onRequest(classified.message, extra, traceContext ?? extra?.traceContext);
         return;
       case 'notification':
-        this.#onNotification(classified.message, extra);
+        this.#onNotification(
+          classified.message,
+          traceContext === undefined || extra?.traceContext !== undefined
+            ? extra
+            : { ...extra, traceContext },
+        );
         return;
       case 'result': {
         const { id, result } = classified.message;
@@ -231,7 +242,11 @@ export class JsonRpcPeer {
     return pending;
   }
 
-  #onRequest(request: JsonRpcRequest, extra: MessageExtra | undefined): void {
+  #onRequest(
+    request: JsonRpcRequest,
+    extra: MessageExtra | undefined,
+    traceContext: Context | undefined,
+  ): void {
     const controller = new Cancellation();
     const { id } = request;
     if (this.#incoming.has(id)) {
@@ -247,7 +262,7 @@ export class JsonRpcPeer {
       signal: controller.signal,
       byteLength: extra?.byteLength ?? 0,
       extra,
-      traceContext: extra?.traceContext,
+      traceContext,
     };
     let answer: Promise<Record<string, unknown>>;
     try {

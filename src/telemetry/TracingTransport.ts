@@ -79,7 +79,9 @@ const RESOURCE_METHODS = new Set([
  * `_meta`, else the HTTP headers) and link the transport's own span; a span ends
  * when the response with its id passes, and its duration goes to
  * `mcp.{client,server}.operation.duration`. Messages pass unchanged apart from
- * `_meta`, and a telemetry failure never stops one.
+ * `_meta`, and a telemetry failure never stops one. `onmessage` receives the
+ * message's trace context as a third argument (for consumers that do not rely
+ * on a context manager); it also runs inside that context.
  */
 export class TracingTransport implements Transport {
   readonly #inner: Transport;
@@ -92,6 +94,12 @@ export class TracingTransport implements Transport {
   #startedAt = 0;
   #closed = false;
   readonly #attributeCache = new Map<string, Attributes>();
+  /** Attributes of successful calls per side, method and tool or prompt (`''` for neither). */
+  readonly #succeeded = {
+    client: new Map<string, Map<string, Attributes>>(),
+    server: new Map<string, Map<string, Attributes>>(),
+  };
+  #succeededCount = 0;
   #cachedVersion: string | undefined;
 
   onmessage: Transport['onmessage'];
@@ -244,12 +252,12 @@ export class TracingTransport implements Transport {
     } catch (error) {
       reportOnce(error);
     }
-    // The span context also travels with the message, so toolscope's own code needs no context manager.
-    const delivered =
-      spanContext === context.active()
-        ? extra
-        : { ...(extra as object | undefined), traceContext: spanContext };
-    const deliver = () => this.onmessage?.(message as unknown as JSONRPCMessage, delivered as never);
+    // The span context also travels with the message, as a third argument the SDK ignores, so
+    // toolscope's own code (JsonRpcPeer) needs no context manager and nothing is copied per message.
+    const onmessage = this.onmessage as
+      | ((message: JSONRPCMessage, extra: unknown, traceContext: Context) => void)
+      | undefined;
+    const deliver = () => onmessage?.(message as unknown as JSONRPCMessage, extra, spanContext);
     if (span) {
       try {
         context.with(spanContext, deliver);
@@ -435,10 +443,17 @@ export class TracingTransport implements Transport {
     const version = this.#protocolVersion;
     if (version !== this.#cachedVersion) {
       this.#attributeCache.clear();
+      this.#succeeded.client.clear();
+      this.#succeeded.server.clear();
+      this.#succeededCount = 0;
       this.#cachedVersion = version;
     }
-    const key = `${side}|${method}|${tool ?? prompt ?? ''}|${errorType ?? ''}|${statusCode ?? ''}`;
-    let attributes = this.#attributeCache.get(key);
+    // The common case, a success, is found without building a key (a fresh string would be hashed per call).
+    const target = tool ?? prompt ?? '';
+    const success = errorType === undefined && statusCode === undefined;
+    const byMethod = success ? this.#succeeded[side].get(method) : undefined;
+    const key = success ? '' : `${side}|${method}|${target}|${errorType ?? ''}|${statusCode ?? ''}`;
+    let attributes = success ? byMethod?.get(target) : this.#attributeCache.get(key);
     if (attributes === undefined) {
       attributes = { [sc.ATTR_MCP_METHOD_NAME]: method };
       if (tool !== undefined) {
@@ -451,7 +466,12 @@ export class TracingTransport implements Transport {
       this.#addConnectionAttributes(attributes);
       delete attributes[sc.ATTR_MCP_SESSION_ID];
       // Bounded: past this, measurements carry fresh objects and the metric's cardinality limit applies.
-      if (this.#attributeCache.size < 1024) this.#attributeCache.set(key, attributes);
+      if (this.#attributeCache.size + this.#succeededCount < 1024) {
+        if (!success) this.#attributeCache.set(key, attributes);
+        else if (byMethod !== undefined) byMethod.set(target, attributes);
+        else this.#succeeded[side].set(method, new Map([[target, attributes]]));
+        if (success) this.#succeededCount++;
+      }
     }
     const instruments = this.#options.instruments;
     (side === 'client' ? instruments.clientOperation : instruments.serverOperation).record(
