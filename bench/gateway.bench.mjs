@@ -95,7 +95,14 @@ const stdioScenarios = [
 
 async function connectStdio(scenario) {
   const { command, args, env } = await scenario.command();
-  const transport = new StdioClientTransport({ command, args, env: env ?? process.env, stderr: 'pipe' });
+  // toolscope keeps its learned state in `.toolscope` of its working directory: the bench's own, not the repo.
+  const transport = new StdioClientTransport({
+    command,
+    args,
+    env: env ?? process.env,
+    cwd: dir,
+    stderr: 'pipe',
+  });
   transport.stderr?.on('data', () => {});
   const client = new Client({ name: 'bench', version: '1' });
   await client.connect(transport);

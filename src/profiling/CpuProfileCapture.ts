@@ -28,8 +28,15 @@ export interface CpuProfileCaptureOptions {
   readonly heap?: boolean;
   /** Heap sampling interval, bytes. @default 32768 */
   readonly heapSamplingIntervalBytes?: number;
-  /** Capture when the analyzer flags a tool. @default true */
+  /** Capture when the analyzer flags a tool (one that {@link runsHere}). @default true */
   readonly autoOnAnomaly?: boolean;
+  /**
+   * Whether a service's tools run in this process. A profile covers this process only, so it is
+   * taken automatically for those tools alone: for a tool served by an upstream process it would
+   * show the gateway forwarding (and tax it while sampling), never the tool's own code. On-demand
+   * captures are not affected. @default every service
+   */
+  readonly runsHere?: (service: string) => boolean;
   /** Functions and heap sites kept in a result. @default 15 */
   readonly top?: number;
   /** Epoch-ms clock (tests). @default Date.now */
@@ -115,6 +122,7 @@ export class CpuProfileCapture implements VerdictObserver {
       heap: options.heap ?? true,
       heapSamplingIntervalBytes: options.heapSamplingIntervalBytes ?? 32768,
       autoOnAnomaly: options.autoOnAnomaly ?? true,
+      runsHere: options.runsHere ?? (() => true),
       top: options.top ?? 15,
       now: options.now ?? Date.now,
     };
@@ -144,6 +152,7 @@ export class CpuProfileCapture implements VerdictObserver {
   /** Automatic capture when a verdict flags a tool; refusals and failures are silent (reported once via `diag`). */
   onVerdict(verdict: Verdict): void {
     if (!this.opts.autoOnAnomaly || !verdict.anomaly || this.closed) return;
+    if (!this.opts.runsHere(verdict.ref.service)) return;
     // An anomalous stretch flags call after call: most are refused, and cheaply, without an Error each.
     if (this.limiter.refusal(verdict.ref.key, this.opts.now(), false) !== undefined) return;
     this.capture({ toolKey: verdict.ref.key, reason: 'anomaly' }).catch((error: unknown) => {

@@ -7,6 +7,8 @@ import { type ProcessLocator, UpstreamProcessSampler } from './UpstreamProcessSa
 export interface ProfilingHost {
   /** Pid(s) of a service's local child process; omit when no service runs locally (instrumented servers). */
   readonly locate?: ProcessLocator;
+  /** Whether a service's tools run in this process (only those are profiled on an anomaly). @default all */
+  readonly runsHere?: (service: string) => boolean;
 }
 
 /** The profiling capability, assembled from config. */
@@ -57,6 +59,7 @@ export function createProfiling(
     heap: c.capture.heap,
     heapSamplingIntervalBytes: c.capture.heapSamplingIntervalBytes,
     autoOnAnomaly: c.capture.autoOnAnomaly,
+    runsHere: host.runsHere,
     top: c.capture.top,
   });
   return {

@@ -48,7 +48,10 @@ export const profilingConfigSchema = z.strictObject({
       maxSeconds: z.number().positive().max(600).default(120),
       /** CPU sampling interval, µs. @default 1000 */
       samplingIntervalMicros: z.number().int().min(100).max(100_000).default(1000),
-      /** Capture automatically when the analyzer flags a tool. @default true */
+      /**
+       * Capture automatically when the analyzer flags a tool whose code runs in this process
+       * (in-process and HTTP API tools, instrumented servers; not upstream servers). @default true
+       */
       autoOnAnomaly: z.boolean().default(true),
       /** Automatic captures of one tool at most this often, s. @default 600 */
       minIntervalSeconds: z.number().min(0).default(600),

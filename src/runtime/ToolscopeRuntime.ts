@@ -116,6 +116,8 @@ export class ToolscopeRuntime {
     });
     this.profiling = createProfiling(toolscope.profiling, {
       locate: (service) => gateway?.upstreams.get(service)?.pid,
+      // Upstream servers run in their own processes: a profile of this one cannot explain their tools.
+      runsHere: (service) => gateway?.upstreams.has(service) !== true,
     });
     const stateDir =
       options.stateDir === null

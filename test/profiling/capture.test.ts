@@ -124,6 +124,26 @@ describe('CPU profile capture', () => {
     again.close();
   });
 
+  it('profiles automatically only tools whose code runs in this process', async () => {
+    const capture = new CpuProfileCapture({
+      directory: dir,
+      heap: false,
+      defaultSeconds: 0.1,
+      runsHere: (service) => service !== 'upstream',
+    });
+    capture.onVerdict(verdict('upstream/slow')); // served by another process: its profile is not here
+    expect(capture.running).toBe(false);
+    const done = new Promise<{ toolKey: string }>((resolve) => capture.onCapture(resolve));
+    capture.onVerdict(verdict('local/slow'));
+    expect(capture.running).toBe(true);
+    expect((await done).toolKey).toBe('local/slow');
+    // On demand, any tool may still be profiled (the caller asked for this process's picture).
+    expect((await capture.capture({ toolKey: 'upstream/slow', seconds: 0.05 })).toolKey).toBe(
+      'upstream/slow',
+    );
+    capture.close();
+  });
+
   it('keeps the directory bounded', async () => {
     const bounded = join(dir, 'bounded');
     const capture = new CpuProfileCapture({ directory: bounded, heap: false, maxFiles: 2 });
