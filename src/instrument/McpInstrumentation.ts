@@ -197,7 +197,9 @@ export class McpInstrumentation {
     const unsubscribeMetrics = this.inProcess.subscribe(
       new ObservationMetrics(histograms, { admission: false }),
     );
-    const unsubscribeSpans = this.inProcess.subscribe(new CallSpanAnnotator({ admission: false }));
+    const unsubscribeSpans = this.inProcess.subscribe(new CallSpanAnnotator({ admission: false }), {
+      beforeAnswer: 'when-traced',
+    });
     this.#unsubscribeMetrics = () => {
       unsubscribeMetrics();
       unsubscribeSpans();

@@ -1,3 +1,4 @@
+export { AfterAnswerQueue, type AfterAnswerTask, afterAnswer } from './AfterAnswerQueue.js';
 export type {
   CallObservation,
   CallObserver,
