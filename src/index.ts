@@ -12,7 +12,7 @@ export {
   type HttpFrontOptions,
   type InProcessService,
 } from './gateway/index.js';
-export { flushTelemetry, instrumentClient, instrumentServer, mcpInstrumentation } from './instrument/index.js';
+export { instrumentClient, instrumentServer, mcpInstrumentation } from './instrument/index.js';
 export type {
   CallObservation,
   CallObserver,

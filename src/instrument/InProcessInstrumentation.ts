@@ -1,5 +1,4 @@
 import {
-  type BeforeAnswer,
   type CallObserver,
   type CallStage,
   type NextStage,
@@ -16,8 +15,8 @@ import { reportOnce } from './reportOnce.js';
  * server answers.
  *
  * Other capabilities attach here. An observer (`subscribe`) receives every
- * finished call's `CallObservation` right after its answer left (the register
- * hook subscribes `toolscope.*` metrics); a stage (`addStage`) runs inside the observe stage,
+ * finished call's `CallObservation` (the register hook subscribes
+ * `toolscope.*` metrics); a stage (`addStage`) runs inside the observe stage,
  * before the handler, in the order added (profiling measures the handler
  * there). Changes apply to the next call of every instrumented server.
  *
@@ -31,8 +30,7 @@ export class InProcessInstrumentation {
   #stages: readonly CallStage[] = [];
   #version = 0;
 
-  // Deferred: observers run after the handler's answer is on its way, off the app's latency.
-  constructor(observe: ObserveStage = new ObserveStage({ deferred: true })) {
+  constructor(observe: ObserveStage = new ObserveStage()) {
     this.observe = observe;
   }
 
@@ -46,13 +44,9 @@ export class InProcessInstrumentation {
     return this.#version;
   }
 
-  /**
-   * Receive every in-process call's observation, right after its answer left (or
-   * before, as `beforeAnswer` says: an observer that writes on the call's span);
-   * returns a function that unsubscribes.
-   */
-  subscribe(observer: CallObserver, options: { beforeAnswer?: BeforeAnswer } = {}): () => void {
-    return this.observe.subscribe(observer, options);
+  /** Receive every in-process call's observation; returns a function that unsubscribes. */
+  subscribe(observer: CallObserver): () => void {
+    return this.observe.subscribe(observer);
   }
 
   /** Run `stage` inside observe, before the handler; returns a function that removes it. */

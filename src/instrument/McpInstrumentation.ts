@@ -197,9 +197,7 @@ export class McpInstrumentation {
     const unsubscribeMetrics = this.inProcess.subscribe(
       new ObservationMetrics(histograms, { admission: false }),
     );
-    const unsubscribeSpans = this.inProcess.subscribe(new CallSpanAnnotator({ admission: false }), {
-      beforeAnswer: 'when-traced',
-    });
+    const unsubscribeSpans = this.inProcess.subscribe(new CallSpanAnnotator({ admission: false }));
     this.#unsubscribeMetrics = () => {
       unsubscribeMetrics();
       unsubscribeSpans();

@@ -13,7 +13,7 @@ export {
   SDK_REQUEST,
   type SdkRequestHandler,
 } from './InProcessToolRunner.js';
-export { flushTelemetry, instrumentClient, instrumentServer, mcpInstrumentation } from './instrumentClient.js';
+export { instrumentClient, instrumentServer, mcpInstrumentation } from './instrumentClient.js';
 export { interceptToolCalls, originalHandler } from './interceptToolCalls.js';
 export {
   type InstrumentationTelemetry,

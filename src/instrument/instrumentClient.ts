@@ -1,4 +1,3 @@
-import { afterAnswer } from '../pipeline/index.js';
 import { type InstrumentOptions, McpInstrumentation } from './McpInstrumentation.js';
 
 let instance: McpInstrumentation | undefined;
@@ -44,16 +43,4 @@ export function instrumentClient<T extends object>(client: T, options?: Instrume
 export function instrumentServer<T extends object>(server: T, options?: InstrumentOptions): T {
   mcpInstrumentation().instrument(server, 'server', options);
   return server;
-}
-
-/**
- * End now the spans, and record the histogram samples and observations, of calls
- * that have already answered. toolscope does that work right after each answer
- * leaves (on the next turn of the event loop) so it never adds to a call's
- * latency; call this before reading an in-memory span exporter or metric reader
- * in a test, or before `forceFlush()` on your own providers. Shutdown through
- * toolscope (the register hook, `toolscope` commands) does it already.
- */
-export function flushTelemetry(): void {
-  afterAnswer.flush();
 }

@@ -1,6 +1,5 @@
 import { diag, trace } from '@opentelemetry/api';
 import { estimateJsonBytes } from '../jsonrpc/estimateJsonBytes.js';
-import { afterAnswer } from './AfterAnswerQueue.js';
 import type { CallObservation, CallObserver } from './CallObservation.js';
 import type { CallStage, NextStage, ToolCall, ToolResult } from './ToolCall.js';
 import { classifyError } from './ToolscopeError.js';
@@ -21,10 +20,9 @@ export interface ObserveStageOptions {
   clock?: ObserveClock;
   /**
    * Hand observations to the observers after the call's answer is on its way
-   * (batched on the process's {@link afterAnswer} queue, next turn of the event
-   * loop) instead of before. The gateway, the proxy and in-process
-   * instrumentation set this so metrics, analysis and tuning stay off the
-   * caller's latency; `flush()` delivers what is pending. @default false
+   * (batched, on the next turn of the event loop) instead of before. A gateway
+   * or proxy sets this so metrics, analysis and tuning stay off the caller's
+   * latency; `flush()` delivers what is pending. @default false
    */
   deferred?: boolean;
 }
@@ -55,6 +53,7 @@ export class ObserveStage implements CallStage {
   /** Whether each pending call's span was recorded (so `when-traced` observers already saw it). */
   #pendingTraced: boolean[] = [];
   #scheduled = false;
+  readonly #deliverPending = () => this.flush();
 
   constructor(options: ObserveStageOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -152,8 +151,7 @@ export class ObserveStage implements CallStage {
     this.#pendingTraced.push(traced);
     if (!this.#scheduled) {
       this.#scheduled = true;
-      // Queued once per batch; later observations join it, delivered no later than their place in the queue.
-      afterAnswer.defer(flushStage, this);
+      setImmediate(this.#deliverPending);
     }
   }
 
@@ -175,8 +173,4 @@ export class ObserveStage implements CallStage {
       }
     }
   }
-}
-
-function flushStage(stage: ObserveStage): void {
-  stage.flush();
 }

@@ -1,4 +1,3 @@
-export { AfterAnswerQueue, type AfterAnswerTask, afterAnswer } from './AfterAnswerQueue.js';
 export type {
   CallObservation,
   CallObserver,

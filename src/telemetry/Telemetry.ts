@@ -34,7 +34,6 @@ import {
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { TelemetryConfig } from '../config/index.js';
-import { afterAnswer } from '../pipeline/AfterAnswerQueue.js';
 import type { ContentCapturePolicy } from './ContentCapture.js';
 import { createHostCpuGauge, HostRuntimeMetrics, hostMetricViews } from './HostRuntimeMetrics.js';
 import { McpInstruments, metricViews } from './instruments.js';
@@ -325,8 +324,6 @@ export class Telemetry {
   /** Flush spans and metrics, then stop (bounded: a dead backend cannot hold shutdown). */
   shutdown(): Promise<void> {
     this.#shutdown ??= (async () => {
-      // Spans and samples of the last answers may still wait for their turn: record them first.
-      afterAnswer.flush();
       this.hostMetrics?.stop();
       const steps: Promise<unknown>[] = [this.meterProvider.shutdown().catch(() => {})];
       if (this.#sdk) steps.push(this.#sdk.shutdown().catch(() => {}));

@@ -13,7 +13,6 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { afterAnswer } from '../pipeline/AfterAnswerQueue.js';
 import { type ContentCapturePolicy, captureJson, NO_CAPTURE } from './ContentCapture.js';
 import type { McpInstruments } from './instruments.js';
 import { extractContext, injectContext } from './metaPropagation.js';
@@ -50,20 +49,6 @@ interface PendingSpan {
   readonly method: string;
   readonly tool: string | undefined;
   readonly prompt: string | undefined;
-}
-
-/** A span whose outcome is known, waiting (briefly) for its end and its histogram sample. */
-interface FinishedSpan {
-  readonly transport: TracingTransport;
-  readonly span: Span;
-  readonly start: number;
-  readonly end: number;
-  readonly side: 'client' | 'server';
-  readonly method: string;
-  readonly tool: string | undefined;
-  readonly prompt: string | undefined;
-  readonly errorType: string | undefined;
-  readonly statusCode: string | undefined;
 }
 
 type Message = Record<string, unknown> & {
@@ -405,50 +390,15 @@ export class TracingTransport implements Transport {
       span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
       span.setStatus({ code: SpanStatusCode.ERROR, message: description });
     }
-    this.#endLater(span, entry.start, side, entry.method, entry.tool, entry.prompt, errorType, statusCode);
-  }
-
-  /**
-   * The span ends at this instant, but the end itself and the histogram sample run once the
-   * answer is on its way (the process's after-answer queue, which also runs observers queued
-   * before, so they still see the span open).
-   */
-  #endLater(
-    span: Span,
-    start: number,
-    side: 'client' | 'server',
-    method: string,
-    tool: string | undefined,
-    prompt: string | undefined,
-    errorType: string | undefined,
-    statusCode: string | undefined,
-  ): void {
-    const finished: FinishedSpan = {
-      transport: this,
-      span,
-      start,
-      end: performance.now(),
+    span.end();
+    this.#record(
       side,
-      method,
-      tool,
-      prompt,
+      entry.method,
+      entry.tool,
+      entry.prompt,
       errorType,
       statusCode,
-    };
-    afterAnswer.defer(TracingTransport.#endNow, finished);
-  }
-
-  static #endNow(finished: FinishedSpan): void {
-    // A performance.now() value: the SDK's spans read it against their own clock origin.
-    finished.span.end(finished.end);
-    finished.transport.#record(
-      finished.side,
-      finished.method,
-      finished.tool,
-      finished.prompt,
-      finished.errorType,
-      finished.statusCode,
-      (finished.end - finished.start) / 1000,
+      (performance.now() - entry.start) / 1000,
     );
   }
 
@@ -464,7 +414,16 @@ export class TracingTransport implements Transport {
         span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
-      this.#endLater(span, start, side, method, undefined, undefined, errorType, undefined);
+      span.end();
+      this.#record(
+        side,
+        method,
+        undefined,
+        undefined,
+        errorType,
+        undefined,
+        (performance.now() - start) / 1000,
+      );
     } catch (error) {
       reportOnce(error);
     }

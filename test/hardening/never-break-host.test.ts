@@ -16,12 +16,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  flushTelemetry,
-  instrumentClient,
-  instrumentServer,
-  mcpInstrumentation,
-} from '../../src/instrument/index.js';
+import { instrumentClient, instrumentServer, mcpInstrumentation } from '../../src/instrument/index.js';
 import { metricViews } from '../../src/telemetry/index.js';
 
 /**
@@ -35,12 +30,6 @@ import { metricViews } from '../../src/telemetry/index.js';
 
 const HUGE = 5 * 1024 * 1024;
 const spans = new InMemorySpanExporter();
-
-/** Spans ended so far: toolscope ends them right after each answer leaves, so flush that first. */
-function finishedSpans() {
-  flushTelemetry();
-  return spans.getFinishedSpans();
-}
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
 const meterProvider = new MeterProvider({ views: metricViews(100) });
 const diagnostics: string[] = [];
@@ -160,7 +149,8 @@ async function scenario(instrumented: boolean) {
     hugeBadArgument: await settle(client.callTool({ name: 'big', arguments: { bytes: 'z'.repeat(HUGE) } })),
   };
   // Spans ended before the connection closes (a span left open until close would say "connection closed").
-  const endedBeforeClose = finishedSpans()
+  const endedBeforeClose = spans
+    .getFinishedSpans()
     .filter((span) => span.name === 'tools/call size' && span.kind === SpanKind.CLIENT)
     .map((span) => span.attributes['error.type'] ?? 'ok');
   await client.close();
@@ -196,7 +186,7 @@ describe('an instrumented app with circular and huge arguments', () => {
     // The two calls whose arguments could not be serialised ended as send failures, at once.
     expect(endedBeforeClose.sort()).toEqual(['ok', 'ok', 'send_failed', 'send_failed']);
     // toolscope was really there: the calls were traced on both sides, context propagated.
-    const names = finishedSpans().map((span) => `${span.name} ${SpanKind[span.kind]}`);
+    const names = spans.getFinishedSpans().map((span) => `${span.name} ${SpanKind[span.kind]}`);
     expect(names).toEqual(
       expect.arrayContaining([
         'tools/call size CLIENT',

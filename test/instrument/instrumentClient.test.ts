@@ -30,7 +30,6 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  flushTelemetry,
   instrumentClient,
   instrumentServer,
   mcpInstrumentation,
@@ -40,12 +39,6 @@ import type { CallObservation, CallStage } from '../../src/pipeline/index.js';
 import { McpInstruments, metricViews, TracingTransport } from '../../src/telemetry/index.js';
 
 const spans = new InMemorySpanExporter();
-
-/** Spans ended so far: toolscope ends them right after each answer leaves, so flush that first. */
-function finishedSpans() {
-  flushTelemetry();
-  return spans.getFinishedSpans();
-}
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
 const metricsExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
 const reader = new PeriodicExportingMetricReader({ exporter: metricsExporter, exportIntervalMillis: 60_000 });
@@ -76,7 +69,7 @@ afterAll(() => {
 beforeEach(() => spans.reset());
 
 const named = (name: string, kind: SpanKind): ReadableSpan[] =>
-  finishedSpans().filter((span) => span.name === name && span.kind === kind);
+  spans.getFinishedSpans().filter((span) => span.name === name && span.kind === kind);
 
 /** An SDK 1.x McpServer with an `echo` tool that records the `_meta` it was called with. */
 function v1Server(seen: unknown[] = []) {
@@ -237,7 +230,6 @@ describe('the in-process pipeline of instrumented servers', () => {
     await connect(client, server);
     await client.callTool({ name: 'echo', arguments: { text: 'observed' } });
     expect(seenByStage).toEqual(['echo']);
-    flushTelemetry(); // observers see a call right after its answer left
     expect(observations).toHaveLength(1);
     expect(observations[0]).toMatchObject({
       ref: { service: 'fixture-server', tool: 'echo', key: 'fixture-server/echo' },
@@ -327,7 +319,6 @@ describe('the in-process pipeline of instrumented servers', () => {
     );
     const hostileRun = await run();
     const again = await run();
-    flushTelemetry();
     expect(hostileRun).toEqual(calm);
     expect(again).toEqual(calm);
     // Each broken hook was reported, each only once however many calls it broke.
