@@ -132,8 +132,11 @@ export class UpstreamProcessSampler {
     if (!this.reader.supported) return undefined;
     try {
       const state = this.state(service);
-      const roots = normalise(this.options.locate(service));
-      const key = roots.join(',');
+      const located = this.options.locate(service);
+      // The common case, the same single child as last time, costs no array or string per call.
+      const unchanged = typeof located === 'number' && state.roots.length === 1 && state.roots[0] === located;
+      const roots = unchanged ? state.roots : normalise(located);
+      const key = unchanged ? state.rootsKey : roots.join(',');
       if (key !== state.rootsKey) {
         // A restart: new process, new counters.
         this.dropPids(state.pids, []);
