@@ -21,6 +21,7 @@ const CONCURRENT = Number(process.env.BENCH_CONCURRENT ?? 3000);
 const IN_FLIGHT = 16;
 const ECHO = join(BENCH_DIR, 'fixtures/echo-server.mjs');
 const FORWARDER = join(BENCH_DIR, 'fixtures/forwarder.mjs');
+const TRACED_FORWARDER = join(BENCH_DIR, 'fixtures/traced-forwarder.mjs');
 const CLI = join(ROOT, 'dist/cli.js');
 const MCP_PROXY = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
 const node = process.execPath;
@@ -63,6 +64,11 @@ const stdioScenarios = [
     name: 'bare forwarder',
     tool: 'echo',
     command: async () => ({ command: node, args: [FORWARDER, node, ECHO] }),
+  },
+  {
+    name: 'reference: forwarder + 1 span + 1 histogram',
+    tool: 'echo',
+    command: async () => ({ command: node, args: [TRACED_FORWARDER, node, ECHO] }),
   },
   {
     name: 'toolscope proxy',
@@ -293,6 +299,7 @@ const httpRows = [...http].map(([name, r]) => [
 ]);
 const proxy = stdio.get('toolscope proxy');
 const core = stdio.get('toolscope proxy, core only');
+const traced = stdio.get('reference: forwarder + 1 span + 1 histogram');
 const gateway = stdio.get('toolscope gateway');
 const gatewayHttp = http.get('toolscope gateway (HTTP)');
 const mcpProxy = http.get('mcp-proxy');
@@ -321,6 +328,12 @@ gateway ${fmt((100 * gateway.throughput) / forwarder.throughput, 0)} % (${verdic
 \`profiling.mode: "off"\` and \`tuning.enabled: false\` (spans, metrics and execution control stay). It runs at
 ${fmt(core.p50 / forwarder.p50)}× the forwarder's p50 and ${fmt((100 * core.throughput) / forwarder.throughput, 0)} % of its throughput: on a 2-CPU machine where client, hop and server share
 the cores, the per-call analyzer, profiler and tuner are what the default proxy's throughput pays for.
+
+The reference row is the bare forwarder plus the least telemetry a hop can record: one OpenTelemetry span and one
+histogram sample per call (no context propagation, no pipeline; \`bench/fixtures/traced-forwarder.mjs\`). It keeps
+${fmt((100 * traced.throughput) / forwarder.throughput, 0)} % of the forwarder's throughput at ${fmt(traced.p50 / forwarder.p50)}× its p50: that is what a span per call costs on this
+machine before any of toolscope's work (a gateway hop records two spans, SERVER and CLIENT, per the MCP semantic
+conventions, plus six histograms, validation, admission and the guard).
 
 ### Streamable HTTP
 

@@ -19,9 +19,11 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
-const VARIANTS = ['bare', 'toolscope', 'toolscope-client', 'traceloop', 'sentry'];
+const VARIANTS = ['bare', 'minimal', 'minimal-both', 'toolscope', 'toolscope-client', 'traceloop', 'sentry'];
 const LABELS = {
   bare: 'bare SDK',
+  minimal: 'reference: minimal OTel wrapper, server (1 span, 1 histogram)',
+  'minimal-both': 'reference: minimal OTel wrappers, client + server (2 spans, 2 histograms, _meta)',
   toolscope: 'toolscope client + server',
   'toolscope-client': 'toolscope client only',
   traceloop: '@traceloop/instrumentation-mcp 0.27',
@@ -44,8 +46,9 @@ async function worker(variant) {
   let spans = () => 0;
   let wrapServer = (server) => server;
   let wrapClient = (client) => client;
+  let wrapHandler = (handler) => handler;
 
-  if (variant.startsWith('toolscope') || variant === 'traceloop') {
+  if (variant.startsWith('toolscope') || variant.startsWith('minimal') || variant === 'traceloop') {
     const api = await import('@opentelemetry/api');
     const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
     const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
@@ -64,7 +67,68 @@ async function worker(variant) {
     api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     api.trace.setGlobalTracerProvider(provider);
     spans = () => exported;
-    if (variant.startsWith('toolscope')) {
+    if (variant.startsWith('minimal')) {
+      // The floor any OpenTelemetry MCP instrumentation stands on: the same SDK, context manager and
+      // propagator, and nothing but a span and a histogram sample around the call on each side it covers.
+      const { MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
+      const meterProvider = new MeterProvider({
+        readers: [
+          new PeriodicExportingMetricReader({
+            exporter: {
+              export: (_m, done) => done({ code: 0 }),
+              shutdown: async () => {},
+              forceFlush: async () => {},
+            },
+            exportIntervalMillis: 10_000,
+          }),
+        ],
+      });
+      const tracer = provider.getTracer('minimal');
+      const meter = meterProvider.getMeter('minimal');
+      const attributes = { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'echo' };
+      const serverDuration = meter.createHistogram('mcp.server.operation.duration', { unit: 's' });
+      const clientDuration = meter.createHistogram('mcp.client.operation.duration', { unit: 's' });
+      wrapHandler = (handler) => (args, extra) => {
+        const start = performance.now();
+        const parent = api.propagation.extract(api.ROOT_CONTEXT, extra?._meta ?? {});
+        return tracer.startActiveSpan(
+          'tools/call echo',
+          { kind: api.SpanKind.SERVER, attributes },
+          parent,
+          async (span) => {
+            try {
+              return await handler(args, extra);
+            } finally {
+              span.end();
+              serverDuration.record((performance.now() - start) / 1000, attributes);
+            }
+          },
+        );
+      };
+      if (variant === 'minimal-both') {
+        wrapClient = (client) => {
+          const callTool = client.callTool.bind(client);
+          client.callTool = (params, ...rest) => {
+            const start = performance.now();
+            return tracer.startActiveSpan(
+              'tools/call echo',
+              { kind: api.SpanKind.CLIENT, attributes },
+              async (span) => {
+                const meta = {};
+                api.propagation.inject(api.context.active(), meta);
+                try {
+                  return await callTool({ ...params, _meta: meta }, ...rest);
+                } finally {
+                  span.end();
+                  clientDuration.record((performance.now() - start) / 1000, attributes);
+                }
+              },
+            );
+          };
+          return client;
+        };
+      }
+    } else if (variant.startsWith('toolscope')) {
       const { MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
       const { metricViews, LocalHistograms } = await import(join(ROOT, 'dist/telemetry/index.js'));
       const { mcpInstrumentation, instrumentClient, instrumentServer } = await import(
@@ -123,7 +187,11 @@ async function worker(variant) {
   }
 
   const server = wrapServer(new McpServer({ name: 'bench', version: '1.0.0' }));
-  server.tool('echo', { text: z.string() }, async ({ text }) => ({ content: [{ type: 'text', text }] }));
+  server.tool(
+    'echo',
+    { text: z.string() },
+    wrapHandler(async ({ text }) => ({ content: [{ type: 'text', text }] })),
+  );
   const client = wrapClient(new Client({ name: 'bench-client', version: '1.0.0' }));
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await Promise.all([server.connect(serverTransport), client.connect(clientTransport)]);
@@ -199,6 +267,8 @@ async function driver() {
   const totalCalls = calls * (blocks + 1);
   const bare = percentile(samples.bare, 0.5);
   const bareCpu = percentile(cpuPerCall.bare, 0.5);
+  const p50Of = (variant) => percentile(samples[variant], 0.5);
+  const cpuOf = (variant) => percentile(cpuPerCall[variant], 0.5);
   const rows = VARIANTS.map((variant) => {
     const p50 = percentile(samples[variant], 0.5);
     return [
@@ -232,6 +302,12 @@ that counts and drops them (Sentry: a transport that counts and drops envelopes)
 
 ${[line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')}
 
+Against the floor measured in the same run: toolscope client + server is ${(p50Of('toolscope') / p50Of('minimal-both')).toFixed(2)}× the minimal two-sided
+wrapper's p50 (CPU ${(cpuOf('toolscope') / cpuOf('minimal-both')).toFixed(2)}×), and the minimal one-span server wrapper alone is ${(p50Of('minimal') / bare).toFixed(2)}× bare.
+
+The two reference rows are what an instrumentation cannot go below with this SDK on Node ${process.version}: the same
+tracer provider, AsyncLocalStorage context manager and W3C propagator, and only \`startActiveSpan\` plus one histogram
+sample around the tool handler (server) or around \`callTool\` with the context injected into \`_meta\` (client).
 toolscope client + server records a CLIENT and a SERVER span per call, propagates the trace context through
 \`params._meta\`, records \`mcp.client.operation.duration\`, \`mcp.server.operation.duration\` and \`toolscope.call.duration\`,
 and runs the tool handler through the in-process pipeline; "client only" is the same on the client side alone (what
