@@ -49,6 +49,8 @@ interface PendingSpan {
   readonly method: string;
   readonly tool: string | undefined;
   readonly prompt: string | undefined;
+  /** `mcp.protocol.version` the span got at its start (undefined: not known then, or not recording). */
+  readonly version: string | undefined;
 }
 
 type Message = Record<string, unknown> & {
@@ -225,7 +227,8 @@ export class TracingTransport implements Transport {
 
   #receive(message: Message, extra: unknown): void {
     let span: Span | undefined;
-    let spanContext = context.active();
+    const ambientContext = context.active();
+    let spanContext = ambientContext;
     let notificationStart = 0;
     try {
       if (typeof message.method === 'string') {
@@ -264,6 +267,8 @@ export class TracingTransport implements Transport {
       } finally {
         this.#endNotification(span, notificationStart, message.method as string, 'server');
       }
+    } else if (spanContext === ambientContext) {
+      deliver(); // a response: it continues the context it arrived in, no need to enter it again
     } else {
       context.with(spanContext, deliver);
     }
@@ -287,6 +292,7 @@ export class TracingTransport implements Transport {
       { kind, links },
       parent,
     );
+    let version: string | undefined;
     // Attributes cost allocations; a span that is not recorded (no exporter, or sampled out) needs none.
     if (span.isRecording()) {
       const attributes: Attributes = { [sc.ATTR_MCP_METHOD_NAME]: method };
@@ -303,8 +309,9 @@ export class TracingTransport implements Transport {
         attributes[sc.ATTR_MCP_RESOURCE_URI] = params.uri;
       this.#addConnectionAttributes(attributes);
       span.setAttributes(attributes);
+      version = this.#protocolVersion;
     }
-    return { span, start: performance.now(), method, tool, prompt };
+    return { span, start: performance.now(), method, tool, prompt, version };
   }
 
   #addConnectionAttributes(attributes: Attributes): void {
@@ -354,7 +361,9 @@ export class TracingTransport implements Transport {
         captureJson(result.content ?? result, this.#capture),
       );
     }
-    if (this.#protocolVersion) span.setAttribute(sc.ATTR_MCP_PROTOCOL_VERSION, this.#protocolVersion);
+    // Negotiated while the span was open (initialize itself, or a connection traced mid-way).
+    if (this.#protocolVersion && entry.version !== this.#protocolVersion)
+      span.setAttribute(sc.ATTR_MCP_PROTOCOL_VERSION, this.#protocolVersion);
     this.#end(entry, side, errorType, statusCode, description);
   }
 

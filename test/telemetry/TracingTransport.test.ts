@@ -83,6 +83,23 @@ async function histogramCount(
 }
 
 describe('TracingTransport', () => {
+  it('puts the protocol version on the initialize span that negotiated it, and on every span after', async () => {
+    const { client, server } = await linkedPair();
+    await client.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} } as JSONRPCMessage);
+    await server.send({
+      jsonrpc: '2.0',
+      id: 1,
+      result: { protocolVersion: '2025-11-25', capabilities: {}, serverInfo: { name: 's', version: '1' } },
+    } as JSONRPCMessage);
+    await client.send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} } as JSONRPCMessage);
+    await server.send({ jsonrpc: '2.0', id: 2, result: { tools: [] } } as JSONRPCMessage);
+    const clientSpans = spans.getFinishedSpans().filter((span) => span.kind === SpanKind.CLIENT);
+    expect(clientSpans.map((span) => [span.name, span.attributes['mcp.protocol.version']])).toEqual([
+      ['initialize', '2025-11-25'],
+      ['tools/list', '2025-11-25'],
+    ]);
+  });
+
   it('makes a CLIENT span for a sent request and a SERVER span for the received one, in one trace', async () => {
     const { client, server, atServer } = await linkedPair();
     const request = {
