@@ -24,6 +24,9 @@ const FORWARDER = join(BENCH_DIR, 'fixtures/forwarder.mjs');
 const TRACED_FORWARDER = join(BENCH_DIR, 'fixtures/traced-forwarder.mjs');
 const CLI = join(ROOT, 'dist/cli.js');
 const MCP_PROXY = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
+// The SDK's HTTP client shares one AbortSignal across requests; toolscope's own fetch wrapper keeps
+// Node from printing a MaxListenersExceededWarning per request past 1,500 (the bench's client is the SDK's).
+const { quietSignalFetch } = await import(join(ROOT, 'dist/gateway/index.js'));
 const node = process.execPath;
 
 function freePort() {
@@ -190,7 +193,7 @@ const httpScenarios = [
 
 async function connectHttp(url) {
   const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: quietSignalFetch }));
   return { client, close: () => client.close() };
 }
 
