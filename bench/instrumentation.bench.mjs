@@ -10,7 +10,7 @@
 // as `toolscope/register` sets them up: a real MeterProvider (views and cardinality limits as in
 // production) whose reader also exports toolscope's own per-call histograms (LocalHistograms).
 //
-// Usage: npm run build && node bench/instrumentation.bench.mjs [--calls 400] [--blocks 12]
+// Usage: npm run build && node bench/instrumentation.bench.mjs [--calls 400] [--blocks 30]
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -227,7 +227,7 @@ function percentile(values, q) {
 
 async function driver() {
   const calls = option('calls', 400);
-  const blocks = option('blocks', 12);
+  const blocks = option('blocks', 30);
   const workers = new Map();
   const replies = new Map();
   for (const variant of VARIANTS) {
