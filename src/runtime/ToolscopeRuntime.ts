@@ -117,7 +117,7 @@ export class ToolscopeRuntime {
     this.profiling = createProfiling(toolscope.profiling, {
       locate: (service) => gateway?.upstreams.get(service)?.pid,
       // Upstream servers run in their own processes: a profile of this one cannot explain their tools.
-      runsHere: (service) => gateway?.upstreams.has(service) !== true,
+      runsHere: (service) => gateway?.upstreams.get(service)?.executorKind !== 'upstream',
     });
     const stateDir =
       options.stateDir === null
