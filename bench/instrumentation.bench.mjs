@@ -19,9 +19,19 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
-const VARIANTS = ['bare', 'minimal', 'minimal-both', 'toolscope', 'toolscope-client', 'traceloop', 'sentry'];
+const VARIANTS = [
+  'bare',
+  'bare-context',
+  'minimal',
+  'minimal-both',
+  'toolscope',
+  'toolscope-client',
+  'traceloop',
+  'sentry',
+];
 const LABELS = {
   bare: 'bare SDK',
+  'bare-context': 'reference: bare SDK, OTel context manager enabled (no spans)',
   minimal: 'reference: minimal OTel wrapper, server (1 span, 1 histogram)',
   'minimal-both': 'reference: minimal OTel wrappers, client + server (2 spans, 2 histograms, _meta)',
   toolscope: 'toolscope client + server',
@@ -48,7 +58,14 @@ async function worker(variant) {
   let wrapClient = (client) => client;
   let wrapHandler = (handler) => handler;
 
-  if (variant.startsWith('toolscope') || variant.startsWith('minimal') || variant === 'traceloop') {
+  if (variant === 'bare-context') {
+    // What every OpenTelemetry user already pays before any span: once an AsyncLocalStorage has run,
+    // Node 20 runs its promise hooks on every promise of the process (the SDK makes many per call).
+    const api = await import('@opentelemetry/api');
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    api.context.with(api.ROOT_CONTEXT, () => {});
+  } else if (variant.startsWith('toolscope') || variant.startsWith('minimal') || variant === 'traceloop') {
     const api = await import('@opentelemetry/api');
     const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
     const { W3CTraceContextPropagator } = await import('@opentelemetry/core');
@@ -303,7 +320,8 @@ that counts and drops them (Sentry: a transport that counts and drops envelopes)
 ${[line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')}
 
 Against the floor measured in the same run: toolscope client + server is ${(p50Of('toolscope') / p50Of('minimal-both')).toFixed(2)}× the minimal two-sided
-wrapper's p50 (CPU ${(cpuOf('toolscope') / cpuOf('minimal-both')).toFixed(2)}×), and the minimal one-span server wrapper alone is ${(p50Of('minimal') / bare).toFixed(2)}× bare.
+wrapper's p50 (CPU ${(cpuOf('toolscope') / cpuOf('minimal-both')).toFixed(2)}×), and the minimal one-span server wrapper alone is ${(p50Of('minimal') / bare).toFixed(2)}× bare. The
+context manager alone, with no span at all, is ${(p50Of('bare-context') / bare).toFixed(2)}× bare.
 
 The two reference rows are what an instrumentation cannot go below with this SDK on Node ${process.version}: the same
 tracer provider, AsyncLocalStorage context manager and W3C propagator, and only \`startActiveSpan\` plus one histogram
