@@ -254,9 +254,19 @@ async function runRounds(scenarios, open, sequential, concurrent) {
         p50: median(runs.map((r) => r.p50)),
         p99: median(runs.map((r) => r.p99)),
         throughput: median(runs.map((r) => r.throughput)),
+        runs,
       },
     ]),
   );
+}
+
+/**
+ * The spread of a path's ratio to `base` over the rounds (each round's figures divided by the same
+ * round's base figures): how far one round may stray on this machine, next to the ratio of medians.
+ */
+function roundSpread(path, base, key, scale = 1, digits = 2) {
+  const ratios = path.runs.map((run, i) => (scale * run[key]) / base.runs[i][key]).sort((a, b) => a - b);
+  return `${fmt(ratios[0], digits)}–${fmt(ratios[ratios.length - 1], digits)}`;
 }
 
 progress(`stdio: ${ROUNDS} rounds × (${SEQUENTIAL} sequential + ${CONCURRENT} at ${IN_FLIGHT} in flight)`);
@@ -290,6 +300,7 @@ const stdioRows = [...stdio].map(([name, r]) => [
   fmt(r.throughput, 0),
   `${fmt((100 * r.throughput) / direct.throughput, 0)} %`,
   `${fmt((100 * r.throughput) / forwarder.throughput, 0)} %`,
+  `${roundSpread(r, forwarder, 'p50')} · ${roundSpread(r, forwarder, 'throughput', 100, 0)} %`,
 ]);
 const directHttp = http.get('direct HTTP');
 const httpRows = [...http].map(([name, r]) => [
@@ -316,11 +327,13 @@ One trivial tool (\`echo\`) on an SDK \`McpServer\`, called by an SDK \`Client\`
 configuration (pipeline, execution control, telemetry with Prometheus metrics; traces not exported).
 Medians of ${ROUNDS} interleaved rounds; latencies from ${SEQUENTIAL} sequential calls, throughput from
 ${CONCURRENT} calls with ${IN_FLIGHT} in flight, each path first warmed up alike (200 sequential calls and
-one unmeasured burst of ${CONCURRENT} at ${IN_FLIGHT} in flight): steady state, not JIT warm-up.
+one unmeasured burst of ${CONCURRENT} at ${IN_FLIGHT} in flight): steady state, not JIT warm-up. The last
+column divides each round's figure by the forwarder's in the same round and gives the lowest and highest: how
+much one round strays on this machine, next to the ratio of the medians.
 
 ### stdio
 
-${markdownTable(['path', 'p50 µs', 'p99 µs', 'p50 / direct', 'p50 / forwarder', 'calls/s @16', 'of direct', 'of forwarder'], stdioRows)}
+${markdownTable(['path', 'p50 µs', 'p99 µs', 'p50 / direct', 'p50 / forwarder', 'calls/s @16', 'of direct', 'of forwarder', 'per round vs forwarder: p50 · calls/s (min–max)'], stdioRows)}
 
 Targets: toolscope p50 ≤ 1.15× the forwarder's — proxy ${fmt(proxy.p50 / forwarder.p50)}× (${verdict(proxy.p50 / forwarder.p50 <= 1.15)}),
 gateway ${fmt(gateway.p50 / forwarder.p50)}× (${verdict(gateway.p50 / forwarder.p50 <= 1.15)}); throughput ≥ 90 % of the forwarder's —
