@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as immediate } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Verdict } from '../../src/analysis/index.js';
 import { CaptureRefusedError, CpuProfileCapture, topFunctions } from '../../src/profiling/index.js';
 import {
   churningSite,
@@ -11,6 +10,7 @@ import {
   releaseRetained,
   retainingSite,
 } from '../fixtures/profiling/hotTool.mjs';
+import { anomalousVerdict } from './helpers.js';
 
 /** Keeps the fixture busy (in slices, so timers still fire) until `stop` resolves. */
 async function busyUntil(done: Promise<unknown>, work: () => void) {
@@ -23,19 +23,6 @@ async function busyUntil(done: Promise<unknown>, work: () => void) {
     await immediate();
   }
 }
-
-const verdict = (key: string): Verdict => ({
-  ref: { service: key.split('/')[0]!, tool: key.split('/')[1]!, key },
-  time: Date.now(),
-  score: 0.99,
-  forestScore: undefined,
-  anomaly: true,
-  severity: 'critical',
-  deviations: [],
-  reasons: [],
-  recommendations: [],
-  warmingUp: false,
-});
 
 describe('CPU profile capture', () => {
   let dir: string;
@@ -98,7 +85,7 @@ describe('CPU profile capture', () => {
     const seen: string[] = [];
     const first = new Promise((resolve) => capture.onCapture(resolve));
     capture.onCapture((r) => seen.push(`${r.reason}:${r.toolKey}`));
-    capture.onVerdict(verdict('svc/flappy'));
+    capture.onVerdict(anomalousVerdict('svc/flappy'));
     expect(capture.running).toBe(true);
     await expect(capture.capture({ toolKey: 'svc/other', seconds: 0.1 })).rejects.toBeInstanceOf(
       CaptureRefusedError,
@@ -115,11 +102,11 @@ describe('CPU profile capture', () => {
       defaultSeconds: 0.1,
     });
     const done = new Promise((resolve) => again.onCapture(resolve));
-    again.onVerdict(verdict('svc/flappy'));
+    again.onVerdict(anomalousVerdict('svc/flappy'));
     await done;
-    again.onVerdict(verdict('svc/flappy')); // the same tool flaps again: cooldown, no capture
+    again.onVerdict(anomalousVerdict('svc/flappy')); // the same tool flaps again: cooldown, no capture
     expect(again.running).toBe(false);
-    again.onVerdict(verdict('svc/calm'));
+    again.onVerdict(anomalousVerdict('svc/calm'));
     expect(again.running).toBe(true); // another tool still may
     again.close();
   });
@@ -131,10 +118,10 @@ describe('CPU profile capture', () => {
       defaultSeconds: 0.1,
       runsHere: (service) => service !== 'upstream',
     });
-    capture.onVerdict(verdict('upstream/slow')); // served by another process: its profile is not here
+    capture.onVerdict(anomalousVerdict('upstream/slow')); // served by another process: its profile is not here
     expect(capture.running).toBe(false);
     const done = new Promise<{ toolKey: string }>((resolve) => capture.onCapture(resolve));
-    capture.onVerdict(verdict('local/slow'));
+    capture.onVerdict(anomalousVerdict('local/slow'));
     expect(capture.running).toBe(true);
     expect((await done).toolKey).toBe('local/slow');
     // On demand, any tool may still be profiled (the caller asked for this process's picture).

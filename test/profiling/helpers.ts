@@ -1,4 +1,5 @@
 import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
+import type { Verdict } from '../../src/analysis/Verdict.js';
 import type { NextStage, ToolCall, ToolExecutor, ToolResult } from '../../src/pipeline/ToolCall.js';
 
 /** A minimal ToolCall as the pipeline hands it to the profiling stage. */
@@ -62,3 +63,20 @@ export function shuffle<T>(items: T[], seed = 42): T[] {
 }
 
 export const ok: NextStage = async (): Promise<ToolResult> => ({ content: [] });
+
+/** A critical anomaly verdict on `key` ("service/tool"), as the analyzer hands it to the capture. */
+export function anomalousVerdict(key: string): Verdict {
+  const [service = '', tool = ''] = key.split('/');
+  return {
+    ref: { service, tool, key },
+    time: Date.now(),
+    score: 0.99,
+    forestScore: undefined,
+    anomaly: true,
+    severity: 'critical',
+    deviations: [],
+    reasons: [],
+    recommendations: [],
+    warmingUp: false,
+  };
+}

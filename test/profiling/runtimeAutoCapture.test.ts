@@ -2,25 +2,12 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Verdict } from '../../src/analysis/index.js';
 import { parseConfig } from '../../src/config/index.js';
 import { DemoIncident, demoServices } from '../../src/demo/index.js';
 import { ToolscopeRuntime } from '../../src/runtime/index.js';
+import { anomalousVerdict } from './helpers.js';
 
 const FIXTURE = join(import.meta.dirname, '../fixtures/gateway-fixture.mjs');
-
-const anomalous = (service: string, tool: string): Verdict => ({
-  ref: { service, tool, key: `${service}/${tool}` },
-  time: Date.now(),
-  score: 0.99,
-  forestScore: undefined,
-  anomaly: true,
-  severity: 'critical',
-  deviations: [],
-  reasons: [],
-  recommendations: [],
-  warmingUp: false,
-});
 
 describe('automatic profile captures in the runtime', () => {
   let runtime: ToolscopeRuntime;
@@ -57,11 +44,11 @@ describe('automatic profile captures in the runtime', () => {
   it('profile an anomalous in-process tool, not a tool of an upstream server process', async () => {
     const { capture } = runtime.profiling;
     // The fixture runs in its own process: a profile of the gateway would not show its code.
-    capture.onVerdict(anomalous('fixture', 'echo'));
+    capture.onVerdict(anomalousVerdict('fixture/echo'));
     expect(capture.running).toBe(false);
     // The demo's services run in this process: their code is in the profile.
     const done = new Promise<{ toolKey: string; reason: string }>((resolve) => capture.onCapture(resolve));
-    capture.onVerdict(anomalous('compute', 'primes'));
+    capture.onVerdict(anomalousVerdict('compute/primes'));
     expect(capture.running).toBe(true);
     expect(await done).toMatchObject({ toolKey: 'compute/primes', reason: 'anomaly' });
   });
