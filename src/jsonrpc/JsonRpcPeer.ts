@@ -19,8 +19,6 @@ export interface MessageExtra {
   /** HTTP request details (Streamable HTTP server transports). */
   requestInfo?: { headers?: Record<string, string | string[] | undefined> };
   authInfo?: unknown;
-  /** Trace context of the message, set by a tracing transport (explicit propagation, no context manager needed). */
-  traceContext?: Context;
 }
 
 /** Context of a request received from the peer. */
@@ -130,15 +128,10 @@ export class JsonRpcPeer {
     const classified = classifyMessage(value);
     switch (classified.kind) {
       case 'request':
-        this.#onRequest(classified.message, extra, traceContext ?? extra?.traceContext);
+        this.#onRequest(classified.message, extra, traceContext);
         return;
       case 'notification':
-        this.#onNotification(
-          classified.message,
-          traceContext === undefined || extra?.traceContext !== undefined
-            ? extra
-            : { ...extra, traceContext },
-        );
+        this.#onNotification(classified.message, extra);
         return;
       case 'result': {
         const { id, result } = classified.message;
