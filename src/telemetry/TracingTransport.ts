@@ -95,13 +95,12 @@ export class TracingTransport implements Transport {
   #protocolVersion: string | undefined;
   #startedAt = 0;
   #closed = false;
-  readonly #attributeCache = new Map<string, Attributes>();
-  /** Attributes of successful calls per side, method and tool or prompt (`''` for neither). */
-  readonly #succeeded = {
-    client: new Map<string, Map<string, Attributes>>(),
-    server: new Map<string, Map<string, Attributes>>(),
+  /** Histogram attributes per side → method → tool or prompt (`''`: neither) → outcome (`''`: success). */
+  readonly #attributeCache = {
+    client: new Map<string, Map<string, Map<string, Attributes>>>(),
+    server: new Map<string, Map<string, Map<string, Attributes>>>(),
   };
-  #succeededCount = 0;
+  #cachedAttributes = 0;
   #cachedVersion: string | undefined;
 
   onmessage: Transport['onmessage'];
@@ -448,21 +447,23 @@ export class TracingTransport implements Transport {
     seconds: number,
   ): void {
     // Service, network and protocol version are fixed per transport (the version once
-    // negotiated), so attributes are cached per transport and the key only names the call kind.
+    // negotiated), so attributes are cached per transport, by side, method, tool or prompt and
+    // outcome. Nested maps of the strings the message already has: a success (outcome '') is found
+    // without building a key, which would be a fresh string hashed on every call.
     const version = this.#protocolVersion;
     if (version !== this.#cachedVersion) {
-      this.#attributeCache.clear();
-      this.#succeeded.client.clear();
-      this.#succeeded.server.clear();
-      this.#succeededCount = 0;
+      this.#attributeCache.client.clear();
+      this.#attributeCache.server.clear();
+      this.#cachedAttributes = 0;
       this.#cachedVersion = version;
     }
-    // The common case, a success, is found without building a key (a fresh string would be hashed per call).
     const target = tool ?? prompt ?? '';
-    const success = errorType === undefined && statusCode === undefined;
-    const byMethod = success ? this.#succeeded[side].get(method) : undefined;
-    const key = success ? '' : `${side}|${method}|${target}|${errorType ?? ''}|${statusCode ?? ''}`;
-    let attributes = success ? byMethod?.get(target) : this.#attributeCache.get(key);
+    const outcome =
+      errorType === undefined && statusCode === undefined ? '' : `${errorType ?? ''}|${statusCode ?? ''}`;
+    const byMethod = this.#attributeCache[side];
+    let byTarget = byMethod.get(method);
+    let byOutcome = byTarget?.get(target);
+    let attributes = byOutcome?.get(outcome);
     if (attributes === undefined) {
       attributes = { [sc.ATTR_MCP_METHOD_NAME]: method };
       if (tool !== undefined) {
@@ -475,11 +476,17 @@ export class TracingTransport implements Transport {
       this.#addConnectionAttributes(attributes);
       delete attributes[sc.ATTR_MCP_SESSION_ID];
       // Bounded: past this, measurements carry fresh objects and the metric's cardinality limit applies.
-      if (this.#attributeCache.size + this.#succeededCount < 1024) {
-        if (!success) this.#attributeCache.set(key, attributes);
-        else if (byMethod !== undefined) byMethod.set(target, attributes);
-        else this.#succeeded[side].set(method, new Map([[target, attributes]]));
-        if (success) this.#succeededCount++;
+      if (this.#cachedAttributes < 1024) {
+        this.#cachedAttributes++;
+        if (byTarget === undefined) {
+          byTarget = new Map();
+          byMethod.set(method, byTarget);
+        }
+        if (byOutcome === undefined) {
+          byOutcome = new Map();
+          byTarget.set(target, byOutcome);
+        }
+        byOutcome.set(outcome, attributes);
       }
     }
     const instruments = this.#options.instruments;
