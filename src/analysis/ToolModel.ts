@@ -73,11 +73,12 @@ export class ToolModel {
   private readonly errors: ErrorWindow;
   private readonly materiality: Materiality[];
   private explained: Explanation | undefined;
-  /** Per feature: the call count, time and baseline refresh of the last materiality judgement, and its outcome. */
+  /**
+   * Per feature: the call count and time of the last materiality judgement, and its outcome.
+   * Forgotten whenever what it was judged against changes (baseline refresh, episode start or end).
+   */
   private readonly materialCall = new Float64Array(D).fill(Number.NEGATIVE_INFINITY);
   private readonly materialTime = new Float64Array(D);
-  private readonly materialRefresh = new Float64Array(D);
-  private readonly materialEpisode = new Uint8Array(D);
   private readonly materialOutcome = new Uint8Array(D);
   private explainedMask = 0;
   private explainedAt = 0;
@@ -148,6 +149,7 @@ export class ToolModel {
     }
     if (!this.inEpisode) {
       this.inEpisode = true;
+      this.forgetMateriality();
       this.episodeStart = time;
       this.severity = undefined;
     }
@@ -182,6 +184,7 @@ export class ToolModel {
     const o = this.o;
     if (b.due(now, o.baselineRefreshMs)) {
       b.refresh(now, scratch, o.clipZ);
+      this.forgetMateriality();
       this.updateErrorThresholds();
       yield;
     }
@@ -204,7 +207,7 @@ export class ToolModel {
   /** Accepts the recent behaviour as the new normal and closes any episode. */
   acknowledge(now: number, scratch: Float64Array): void {
     this.generation++;
-    this.materialCall.fill(Number.NEGATIVE_INFINITY);
+    this.forgetMateriality();
     this.baseline.rebase(now, scratch, this.o.clipZ);
     this.updateErrorThresholds();
     this.evidence.reset();
@@ -227,29 +230,28 @@ export class ToolModel {
   load(data: ToolModelData): void {
     this.calls = data.calls;
     this.baseline.load(data.baseline);
-    this.materialCall.fill(Number.NEGATIVE_INFINITY);
+    this.forgetMateriality();
     this.updateErrorThresholds();
     if (data.forest !== undefined) this.forest.load(data.forest);
   }
 
   /** Compares the median of the latest calls with the baseline, in natural units (memoised for hot tools). */
   private isMaterial(j: number, time: number, scratch: Float64Array): boolean {
-    const episode = this.inEpisode ? 1 : 0;
-    const refreshed = this.baseline.lastRefresh;
     if (
       this.calls - this.materialCall[j]! < MATERIALITY_REUSE_CALLS &&
-      time - this.materialTime[j]! < MATERIALITY_REUSE_MS &&
-      this.materialEpisode[j] === episode &&
-      Object.is(this.materialRefresh[j], refreshed)
+      time - this.materialTime[j]! < MATERIALITY_REUSE_MS
     )
       return this.materialOutcome[j] === 1;
     const outcome = this.judgeMaterial(j, scratch);
     this.materialCall[j] = this.calls;
     this.materialTime[j] = time;
-    this.materialEpisode[j] = episode;
-    this.materialRefresh[j] = refreshed;
     this.materialOutcome[j] = outcome ? 1 : 0;
     return outcome;
+  }
+
+  /** The baseline or the episode changed: materiality is judged afresh. */
+  private forgetMateriality(): void {
+    this.materialCall.fill(Number.NEGATIVE_INFINITY);
   }
 
   private judgeMaterial(j: number, scratch: Float64Array): boolean {
@@ -325,6 +327,7 @@ export class ToolModel {
 
   private endEpisode(): void {
     this.inEpisode = false;
+    this.forgetMateriality();
     this.episodeStart = Number.NaN;
     this.severity = undefined;
   }
