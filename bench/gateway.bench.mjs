@@ -8,11 +8,12 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { cpuSpent, treeCpu } from './lib/processCpu.mjs';
 import { BENCH_DIR, fmt, markdownTable, median, percentile, progress, ROOT, report } from './lib/stats.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -62,7 +63,7 @@ async function toolscopeEnv() {
 }
 
 const stdioScenarios = [
-  { name: 'direct', tool: 'echo', command: async () => ({ command: node, args: [ECHO] }) },
+  { name: 'direct', tool: 'echo', hop: false, command: async () => ({ command: node, args: [ECHO] }) },
   {
     name: 'bare forwarder',
     tool: 'echo',
@@ -115,7 +116,8 @@ async function connectStdio(scenario) {
   transport.stderr?.on('data', () => {});
   const client = new Client({ name: 'bench', version: '1' });
   await client.connect(transport);
-  return { client, close: () => client.close() };
+  // Every stdio path but `direct` is a hop process with the server as its child.
+  return { client, pid: transport.pid ?? undefined, close: () => client.close() };
 }
 
 /** Wait for a child to print a line matching `pattern`; returns the match. */
@@ -215,7 +217,7 @@ async function burst(call, count) {
  * so the figures are the steady state a long-running hop lives in, not its JIT warm-up: the first
  * thousands of calls through toolscope's larger code path run mostly unoptimised.
  */
-async function measure(client, tool, sequential, concurrent) {
+async function measure({ client, pid }, tool, sequential, concurrent) {
   const call = () => client.callTool({ name: tool, arguments: { message: 'hello' } });
   for (let i = 0; i < 200; i++) await call();
   await burst(call, concurrent);
@@ -225,12 +227,22 @@ async function measure(client, tool, sequential, concurrent) {
     await call();
     latencies[i] = performance.now() - start;
   }
+  const before = treeCpu(pid);
+  const clientBefore = process.cpuUsage();
   const seconds = await burst(call, concurrent);
+  const clientCpu = process.cpuUsage(clientBefore);
+  const spent = cpuSpent(before, treeCpu(pid), concurrent);
   return {
     p50: percentile(latencies, 0.5) * 1000,
     p99: percentile(latencies, 0.99) * 1000,
     throughput: concurrent / seconds,
+    // CPU per call during the measured burst, µs: this process (the client), and the tree under `pid`.
+    cpu: spent && withTotal({ client: (clientCpu.user + clientCpu.system) / concurrent, ...spent }),
   };
+}
+
+function withTotal(cpu) {
+  return { ...cpu, total: cpu.client + cpu.own + cpu.descendants };
 }
 
 async function runRounds(scenarios, open, sequential, concurrent) {
@@ -240,7 +252,7 @@ async function runRounds(scenarios, open, sequential, concurrent) {
     for (const scenario of order) {
       const session = await open(scenario);
       try {
-        results.get(scenario.name).push(await measure(session.client, scenario.tool, sequential, concurrent));
+        results.get(scenario.name).push(await measure(session, scenario.tool, sequential, concurrent));
       } finally {
         await session.close();
       }
@@ -254,10 +266,19 @@ async function runRounds(scenarios, open, sequential, concurrent) {
         p50: median(runs.map((r) => r.p50)),
         p99: median(runs.map((r) => r.p99)),
         throughput: median(runs.map((r) => r.throughput)),
+        cpu: medianCpu(runs),
         runs,
       },
     ]),
   );
+}
+
+/** Per-call CPU medians over the rounds (client, the process the client started, its descendants). */
+function medianCpu(runs) {
+  const cpu = runs.map((r) => r.cpu).filter(Boolean);
+  if (cpu.length === 0) return undefined;
+  const of = (key) => median(cpu.map((c) => c[key]));
+  return { client: of('client'), own: of('own'), descendants: of('descendants'), total: of('total') };
 }
 
 /**
@@ -302,6 +323,22 @@ const stdioRows = [...stdio].map(([name, r]) => [
   `${fmt((100 * r.throughput) / forwarder.throughput, 0)} %`,
   `${roundSpread(r, forwarder, 'p50')} · ${roundSpread(r, forwarder, 'throughput', 100, 0)} %`,
 ]);
+const hopless = new Set(stdioScenarios.filter((s) => s.hop === false).map((s) => s.name));
+const fwdCpu = forwarder.cpu;
+const cpuRows = fwdCpu
+  ? [...stdio]
+      .filter(([, r]) => r.cpu)
+      .map(([name, r]) => [
+        name,
+        fmt(r.cpu.client, 1),
+        hopless.has(name) ? '–' : fmt(r.cpu.own, 1),
+        fmt(hopless.has(name) ? r.cpu.own : r.cpu.descendants, 1),
+        fmt(r.cpu.total, 1),
+        fmt(r.cpu.total / fwdCpu.total),
+        `${fmt((100 * fwdCpu.total) / r.cpu.total, 0)} %`,
+        `${fmt((100 * r.throughput) / forwarder.throughput, 0)} %`,
+      ])
+  : [];
 const directHttp = http.get('direct HTTP');
 const httpRows = [...http].map(([name, r]) => [
   name,
@@ -351,6 +388,27 @@ ${fmt((100 * traced.throughput) / forwarder.throughput, 0)} % of the forwarder's
 machine before any of toolscope's work (a gateway hop records two spans, SERVER and CLIENT, per the MCP semantic
 conventions, plus six histograms, validation, admission and the guard).
 
+${
+  cpuRows.length === 0
+    ? ''
+    : `### Where the CPU goes (stdio, ${IN_FLIGHT} in flight)
+
+CPU per call during each measured burst (medians over the rounds; the hop and the server read from
+\`/proc/*/task/*/schedstat\`): the client (this benchmark's SDK \`Client\`), the hop process, and the server
+it runs. This machine's ${availableParallelism()} CPUs are shared by all three, so a path's throughput follows
+their total: the forwarder's total divided by a path's total (the CPU-bound estimate) predicts the path's share of
+the forwarder's calls/s, next to the share measured.
+
+${markdownTable(['path', 'client µs', 'hop µs', 'server µs', 'total µs', 'total / forwarder', 'CPU-bound estimate', 'measured of forwarder'], cpuRows)}
+
+Keeping 90 % of the forwarder's throughput allows a total of at most ${fmt(fwdCpu.total / 0.9, 0)} µs per call.
+With client and server at what they cost behind the forwarder, that is a hop of at most
+${fmt(fwdCpu.total / 0.9 - fwdCpu.client - fwdCpu.descendants, 0)} µs per call against the bare forwarder's ${fmt(fwdCpu.own, 0)} µs: ${fmt(fwdCpu.total / 0.9 - fwdCpu.client - fwdCpu.descendants - fwdCpu.own, 0)} µs for
+everything a hop does beyond parsing and re-serialising. The reference forwarder with one span and one histogram
+spends ${traced.cpu ? fmt(traced.cpu.own - fwdCpu.own, 0) : '?'} µs more than the bare one; toolscope's proxy ${proxy.cpu ? fmt(proxy.cpu.own - fwdCpu.own, 0) : '?'} µs more, and its server and client
+${proxy.cpu ? fmt(proxy.cpu.client + proxy.cpu.descendants - fwdCpu.client - fwdCpu.descendants, 0) : '?'} µs more between them for the same messages.
+`
+}
 ### Streamable HTTP
 
 ${markdownTable(['path', 'p50 µs', 'p99 µs', 'p50 / direct', 'calls/s @16', 'of direct'], httpRows)}
