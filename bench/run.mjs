@@ -2,7 +2,7 @@
 // `npm run bench [name…]`: runs the benchmarks one after another (never in parallel:
 // they would disturb each other), then gathers bench/results/*.md into bench/RESULTS.md.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_DIR } from './lib/stats.mjs';
@@ -12,6 +12,9 @@ const all = readdirSync(BENCH_DIR)
   .filter((file) => file.endsWith('.bench.mjs'))
   .sort();
 const selected = wanted.length ? all.filter((file) => wanted.some((name) => file.startsWith(name))) : all;
+// Only what this run writes goes into RESULTS.md: bench/results/ also holds files from earlier runs
+// (of older code), which must not replace the sections committed since.
+const startedAt = Date.now();
 for (const file of selected) {
   process.stderr.write(`\n=== ${file}\n`);
   execFileSync(process.execPath, ['--expose-gc', join(BENCH_DIR, file)], { stdio: 'inherit' });
@@ -21,7 +24,7 @@ const resultsDir = join(BENCH_DIR, 'results');
 const resultsFile = join(BENCH_DIR, 'RESULTS.md');
 const fresh = existsSync(resultsDir)
   ? readdirSync(resultsDir)
-      .filter((f) => f.endsWith('.md'))
+      .filter((f) => f.endsWith('.md') && statSync(join(resultsDir, f)).mtimeMs >= startedAt)
       .sort()
       .map((f) => readFileSync(join(resultsDir, f), 'utf8').trim())
   : [];
