@@ -395,7 +395,7 @@ ${
 
 CPU per call during each measured burst (medians over the rounds; the hop and the server read from
 \`/proc/*/task/*/schedstat\`): the client (this benchmark's SDK \`Client\`), the hop process, and the server
-it runs. This machine's ${availableParallelism()} CPUs are shared by all three, so a path's throughput follows
+it runs (the total is each round's sum, then its median). This machine's ${availableParallelism()} CPUs are shared by all three, so a path's throughput follows
 their total: the forwarder's total divided by a path's total (the CPU-bound estimate) predicts the path's share of
 the forwarder's calls/s, next to the share measured.
 

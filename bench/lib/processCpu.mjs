@@ -1,12 +1,18 @@
 // CPU time of a process and of its descendants, from /proc (Linux only). The hop bench uses it to
 // show where each call's CPU goes: on a machine where client, hop and server share the cores,
 // throughput follows the CPU the three spend per call, and this shows which of them spends it.
+// The process tree comes from toolscope's own /proc reader (dist/, built by `npm run build`).
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './stats.mjs';
+
+const { LinuxProcReader } = await import(join(ROOT, 'dist/profiling/index.js'));
+const procs = new LinuxProcReader();
 
 /**
  * CPU of one process (the sum over its threads), µs; undefined once it has gone. Read from each
- * thread's `schedstat` (nanoseconds on CPU) rather than `stat` (10 ms ticks: too coarse for a burst of
- * a few thousand calls).
+ * thread's `schedstat` (nanoseconds on CPU) rather than `stat`, whose 10 ms ticks (what toolscope's
+ * sampler reads) are too coarse for a burst of a few thousand calls.
  */
 function ownCpuMicros(pid) {
   try {
@@ -20,19 +26,6 @@ function ownCpuMicros(pid) {
   }
 }
 
-function childrenOf(pid) {
-  const children = [];
-  try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      if (list) children.push(...list.split(' ').map(Number));
-    }
-  } catch {
-    // Gone, or no /proc.
-  }
-  return children;
-}
-
 /**
  * CPU so far of `pid` itself and of all its descendants alive now, µs; undefined where /proc is not
  * readable. Take one before and one after a measured stretch and subtract (see {@link cpuSpent}).
@@ -41,12 +34,7 @@ export function treeCpu(pid) {
   const own = pid === undefined ? undefined : ownCpuMicros(pid);
   if (own === undefined) return undefined;
   let descendants = 0;
-  const queue = childrenOf(pid);
-  while (queue.length > 0) {
-    const child = queue.pop();
-    descendants += ownCpuMicros(child) ?? 0;
-    queue.push(...childrenOf(child));
-  }
+  for (const member of procs.tree([pid])) if (member !== pid) descendants += ownCpuMicros(member) ?? 0;
   return { own, descendants };
 }
 

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-// The hop bench's CPU table reads the hop and its server from /proc with this helper.
+// The hop bench's CPU table reads the hop and its server from /proc with this helper (it walks the
+// tree with toolscope's LinuxProcReader from dist/, which `npm test` builds first).
 const { treeCpu, cpuSpent } = (await import(join(ROOT, 'bench/lib/processCpu.mjs'))) as {
   treeCpu(pid: number | undefined): { own: number; descendants: number } | undefined;
   cpuSpent(
