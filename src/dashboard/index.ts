@@ -62,6 +62,7 @@ export {
   type ToolSummary,
 } from './ToolStatsCollector.js';
 export {
+  cpuPerCall,
   formatBytes,
   formatClock,
   formatMicros,

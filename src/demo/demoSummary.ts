@@ -1,5 +1,5 @@
 import { type Column, formatMs, formatSeconds, formatTable } from '../cli/formatTable.js';
-import { formatMicros, type StatusSnapshot, type ToolStatus } from '../dashboard/index.js';
+import { cpuPerCall, type StatusSnapshot, type ToolStatus } from '../dashboard/index.js';
 import type { WorkloadProgress } from './DemoWorkload.js';
 
 /** What the closing summary is made of. */
@@ -57,7 +57,7 @@ function toolTable(tools: readonly ToolStatus[]): string {
     { header: 'p50', value: (t) => formatMs(t.p50), right: true },
     { header: 'p95', value: (t) => formatMs(t.p95), right: true },
     { header: 'p99', value: (t) => formatMs(t.p99), right: true },
-    { header: 'cpu/call', value: (t) => formatMicros(t.cpuMicrosPerCall), right: true },
+    { header: 'cpu/call', value: (t) => cpuPerCall(t), right: true },
   ];
   return formatTable(tools, columns);
 }

@@ -19,6 +19,8 @@ function input(overrides: Partial<Parameters<typeof demoSummary>[0]> = {}) {
           start: RUN_START + 14_100,
           end: RUN_START + 21_300,
           severity: 'critical',
+          class: 'fault',
+          detector: 'zscore',
           verdicts: 80,
           peakScore: 0.94,
           peakAt: RUN_START + 16_000,
