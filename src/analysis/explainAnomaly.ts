@@ -112,7 +112,7 @@ export function explainAnomaly(facts: AnomalyFacts): Explanation {
   if (has(m, F_IN_FLIGHT)) {
     reasons.push(`${r[F_IN_FLIGHT]!.toFixed(0)} calls in flight (typical ${t[F_IN_FLIGHT]!.toFixed(0)})`);
   }
-  if (facts.forestAgrees)
+  if (facts.forestAgrees && facts.detector !== 'forest')
     reasons.push('the combination of figures is unusual for this tool (isolation forest)');
 
   const load = facts.load;
@@ -131,7 +131,7 @@ export function explainAnomaly(facts: AnomalyFacts): Explanation {
     reasons.push(
       rel === undefined
         ? 'the combination of figures is unusual for this tool while each stays in range (isolation forest)'
-        : `${FIGURE[rel.a] ?? rel.a} no longer follows ${FIGURE[rel.b] ?? rel.b} as it did (correlation ${rel.before.toFixed(2)} → ${rel.after.toFixed(2)}); each stays in range (isolation forest)`,
+        : `${FIGURE[rel.b] ?? rel.b} no longer follows ${FIGURE[rel.a] ?? rel.a} as it did (correlation ${rel.before.toFixed(2)} → ${rel.after.toFixed(2)}); each stays in range (isolation forest)`,
     );
     recs.push(
       'the tool behaves differently in a way no single figure shows → a changed code path, cache or index: compare recent calls with older ones',

@@ -10,7 +10,7 @@ import type { UpstreamState } from '../gateway/index.js';
 import type { TopFunction } from '../profiling/index.js';
 import type { HostStatus } from '../telemetry/index.js';
 import type { AnomalyEpisode } from './AnomalyLog.js';
-import type { LoadProfileRecord, TuningDecisionRecord } from './StatusHost.js';
+import type { LoadProfileRecord, PoolJudgementRecord, TuningDecisionRecord } from './StatusHost.js';
 import type { SeriesSet } from './ToolStatsCollector.js';
 
 /** One upstream service, without secrets: no `env`, no headers, no URL credentials or query. */
@@ -127,7 +127,13 @@ export interface StatusSnapshot {
   tools: ToolStatus[];
   alerts: { active: readonly ActiveAlert[]; recent: readonly AlertEvent[] };
   anomalies: AnomalyEpisode[];
-  tuning: { enabled: boolean; dryRun: boolean; decisions: TuningDecisionRecord[] };
+  tuning: {
+    enabled: boolean;
+    dryRun: boolean;
+    decisions: TuningDecisionRecord[];
+    /** Why the tuner acted or held, per pool (its last judgement of saturation). */
+    judgements: readonly PoolJudgementRecord[];
+  };
   profiles: { running: boolean; recent: ProfileStatus[] };
   /** CPU, memory, disk and network I/O of the host; event loop, GC and heap of this process (absent when metrics are off). */
   host?: HostStatus;

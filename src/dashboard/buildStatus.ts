@@ -93,7 +93,12 @@ export function buildStatus(
       recent: alerts.history.filter((event) => event.time >= since),
     },
     anomalies: anomalies.episodes(since),
-    tuning: { enabled: host.tuning !== undefined, dryRun: host.tuning?.dryRun ?? false, decisions },
+    tuning: {
+      enabled: host.tuning !== undefined && host.tuning.enabled !== false,
+      dryRun: host.tuning?.dryRun ?? false,
+      decisions,
+      judgements: host.tuning?.judgements?.() ?? [],
+    },
     profiles: {
       running: capture.running,
       recent: capture

@@ -249,6 +249,7 @@ export class AdaptiveResourceManager implements CallObserver, VerdictObserver {
         demand: m.demand.forecast(),
         decisions: m.decisions,
         lastDecision: m.lastDecision,
+        judgement: state?.judgement,
       });
     }
     return { enabled: this.#config.enabled, dryRun: this.#config.dryRun, pools, decisions: this.decisions() };

@@ -55,6 +55,7 @@ const incident = () =>
       tuning: {
         enabled: true,
         dryRun: false,
+        judgements: [],
         decisions: [
           {
             time: NOW - 3000,

@@ -76,7 +76,7 @@ export function statusSnapshot(tools: ToolStatus[], overrides: Partial<StatusSna
     tools,
     alerts: { active: [], recent: [] },
     anomalies: [],
-    tuning: { enabled: false, dryRun: false, decisions: [] },
+    tuning: { enabled: false, dryRun: false, decisions: [], judgements: [] },
     profiles: { running: false, recent: [] },
     ...overrides,
   };
