@@ -124,7 +124,6 @@ export class PoolController implements LimitController {
    * evidence from before it describes another regime and must not clear or convict it.
    */
   readonly #responses: GroupSums[] = [];
-  #suspected = false;
   /** Consecutive evaluations of the suspicion whose pooled response said `queueing` / `flat`. */
   #queueingStreak = 0;
   #flatStreak = 0;
@@ -257,10 +256,10 @@ export class PoolController implements LimitController {
     const saturated = w.saturation >= 0.1 || w.rejected > 0;
 
     const severe = queue - 2 * queueSe >= o.severeQueue * inFlight || now < this.#holdUntil;
-    // A pool that is mostly not full does not shape the upstream's load: only a severe queue
-    // (or errors, above) is worth acting on then; a burst of slow calls at a peak is not.
     const verifyFrom = this.#verifyFrom;
     this.#verifyFrom = undefined;
+    // A pool that is mostly not full does not shape the upstream's load: only a severe queue
+    // (or errors, above) is worth questioning then; a burst of slow calls at a peak is not.
     const suspicious = queue - 2 * queueSe > wanted && (w.saturation >= 0.5 || severe);
     const response = this.#respond(w, suspicious, now);
     if (suspicious) {
@@ -379,7 +378,6 @@ export class PoolController implements LimitController {
    */
   #respond(w: WindowStats, suspicious: boolean, now: number): ConcurrencyJudgement {
     if (!suspicious) this.#endSuspicion();
-    else if (!this.#suspected) this.#suspected = true;
     const r = this.#responses;
     if (suspicious) {
       r.push(w.response);
@@ -394,7 +392,6 @@ export class PoolController implements LimitController {
   }
 
   #endSuspicion(): void {
-    this.#suspected = false;
     this.#responses.length = 0;
     this.#queueingStreak = 0;
     this.#flatStreak = 0;
