@@ -13,6 +13,8 @@ import { BENCH_DIR, percentile, ROOT } from './stats.mjs';
 const CLI = join(ROOT, 'dist/cli.js');
 export const INCIDENT_SERVER = join(BENCH_DIR, 'fixtures/incident-server.mjs');
 const { quietSignalFetch } = await import(join(ROOT, 'dist/gateway/index.js'));
+// toolscope's own seeded generator, so every configuration of a scenario offers the same calls.
+const { createRandom } = await import(join(ROOT, 'dist/analysis/index.js'));
 
 export function freePort() {
   return new Promise((resolve) => {
@@ -95,24 +97,12 @@ function exponential(mean, random) {
   return -Math.log(1 - random()) * mean;
 }
 
-/** A small seeded generator (mulberry32), so every configuration of a scenario offers the same calls. */
-export function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The calls a stream offers: Poisson arrivals whose rate follows `rate(t)` (calls/s at ms t from the
  * start; thinning against `maxRate`), each with a payload of `payloadBytes(random)` bytes.
  */
 export function scheduleCalls({ tool, rate, maxRate, durationMs, payloadBytes, seed }) {
-  const random = seeded(seed);
+  const random = createRandom(seed);
   const calls = [];
   let t = 0;
   for (;;) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Analyzer, createRandom, type Verdict } from '../../src/analysis/index.js';
+import { createRandom, type Verdict } from '../../src/analysis/index.js';
 import type { CallObservation } from '../../src/pipeline/index.js';
+import { judgeStream } from './judgeStream.js';
 
 const T0 = 1_700_000_000_000;
 const ref = { service: 'svc', tool: 'parse', key: 'svc/parse' };
@@ -37,18 +38,7 @@ function calls(n: number, breakAt: number, seed: number): CallObservation[] {
 }
 
 function judge(stream: CallObservation[], forest: boolean): Verdict[] {
-  const a = new Analyzer({ seed: 3, clock: () => T0, forest: { enabled: forest } });
-  const verdicts: Verdict[] = [];
-  let next = T0;
-  for (const c of stream) {
-    if (c.startTime >= next) {
-      a.maintain(c.startTime);
-      next += 1000;
-    }
-    const v = a.observe(c);
-    if (v !== undefined) verdicts.push(v);
-  }
-  return verdicts;
+  return judgeStream(stream, { t0: T0, seed: 3, forest: { enabled: forest } }).verdicts;
 }
 
 describe('the isolation forest earns its place', () => {

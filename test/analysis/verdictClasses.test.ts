@@ -1,25 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { Analyzer, type AnalyzerOptions, type Verdict } from '../../src/analysis/index.js';
+import type { AnalyzerOptions, Verdict } from '../../src/analysis/index.js';
 import type { CallObservation } from '../../src/pipeline/index.js';
 import { type Phase, T0, upstreamCalls } from '../load/upstream.js';
+import { judgeStream } from './judgeStream.js';
 
 /**
  * Verdict classes on the calls of a simulated upstream (worker pool, Poisson arrivals), in
  * deterministic time: a fault is the tool changing; load — saturation or more demand — is not.
  */
 function judge(calls: CallObservation[], options: AnalyzerOptions = {}) {
-  const a = new Analyzer({ seed: 7, clock: () => T0, ...options });
-  const verdicts: Verdict[] = [];
-  let nextMaintenance = T0;
-  for (const c of calls) {
-    if (c.startTime >= nextMaintenance) {
-      a.maintain(c.startTime);
-      nextMaintenance += 1000;
-    }
-    const v = a.observe(c);
-    if (v !== undefined) verdicts.push(v);
-  }
-  return { a, verdicts };
+  return judgeStream(calls, { t0: T0, ...options });
 }
 
 const WARM: Phase = { ms: 60_000, rate: 30, workers: 64, serviceMs: 40 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { callRates, renderStatus, renderTop, sparkline } from '../../src/dashboard/index.js';
-import { NOW, statusSnapshot, toolStatus } from './statusFixture.js';
+import { NOW, STEADY_LOAD, statusSnapshot, toolStatus } from './statusFixture.js';
 
 const incident = () =>
   statusSnapshot(
@@ -13,16 +13,7 @@ const incident = () =>
           severity: 'critical',
           class: 'fault',
           detector: 'zscore',
-          load: {
-            arrivalRate: 10,
-            usualRate: 10,
-            concurrency: 2,
-            response: 'flat',
-            slope: 0.02,
-            refusedShare: 0,
-            overloadErrorShare: 0,
-            queueShare: 0,
-          },
+          load: STEADY_LOAD,
           since: NOW - 5000,
           warmingUp: false,
           deviations: [{ feature: 'latency', z: 9, value: 300, typical: 50 }],

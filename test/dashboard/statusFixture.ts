@@ -1,6 +1,19 @@
+import type { ToolLoadStatus } from '../../src/analysis/index.js';
 import type { StatusSnapshot, ToolStatus } from '../../src/dashboard/index.js';
 
 export const NOW = Date.parse('2026-01-01T12:00:00Z');
+
+/** The load of a tool that is neither saturated nor busier than usual. */
+export const STEADY_LOAD: ToolLoadStatus = {
+  arrivalRate: 10,
+  usualRate: 10,
+  concurrency: 2,
+  response: 'flat',
+  slope: 0.02,
+  refusedShare: 0,
+  overloadErrorShare: 0,
+  queueShare: 0,
+};
 
 /** A tool's status with plausible figures. */
 export function toolStatus(name: string, overrides: Partial<ToolStatus> = {}): ToolStatus {
@@ -29,16 +42,7 @@ export function toolStatus(name: string, overrides: Partial<ToolStatus> = {}): T
       severity: null,
       class: null,
       detector: null,
-      load: {
-        arrivalRate: 10,
-        usualRate: 10,
-        concurrency: 2,
-        response: 'flat',
-        slope: 0.02,
-        refusedShare: 0,
-        overloadErrorShare: 0,
-        queueShare: 0,
-      },
+      load: STEADY_LOAD,
       since: null,
       warmingUp: false,
       deviations: [],
