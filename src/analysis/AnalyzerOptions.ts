@@ -91,8 +91,9 @@ export interface AnalyzerOptions {
     /** Accepted calls needed to train. @default 256 */
     readonly minSamples?: number;
     /**
-     * Forest evidence that, on its own, makes a call anomalous (a relation between figures broke
-     * while every figure stayed in range), held for `alarmCalls` calls running. @default 6
+     * Sustained forest evidence (its slow average, in standard deviations above its training mean)
+     * that, on its own, makes calls anomalous — a relation between figures broke while every figure
+     * stayed in range — held for `alarmCalls` calls running. @default 4.5
      */
     readonly alarmThreshold?: number;
     /** @default 16 */
@@ -180,7 +181,7 @@ export function resolveAnalyzerOptions(
     forestTreesPerCall: int(o.forest?.treesPerCall, 8, 1),
     forestRetrainMs: Math.max(0, o.forest?.retrainMs ?? 60_000),
     forestMinSamples: Math.min(int(o.forest?.minSamples, 256, 16), windowSize),
-    forestAlarmThreshold: o.forest?.alarmThreshold ?? 6,
+    forestAlarmThreshold: o.forest?.alarmThreshold ?? 4.5,
     forestAlarmCalls: int(o.forest?.alarmCalls, 16, 1),
     maxTools: int(o.maxTools, 1000, 1),
   };

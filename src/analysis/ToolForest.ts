@@ -1,4 +1,4 @@
-import { F_ERROR, F_IN_FLIGHT, F_QUEUE, FEATURE_COUNT } from './Features.js';
+import { F_CPU_RATIO, F_ERROR, F_IN_FLIGHT, F_QUEUE, FEATURE_COUNT } from './Features.js';
 import { IsolationForest, type IsolationForestData } from './IsolationForest.js';
 import { IsolationForestBuilder } from './IsolationForestBuilder.js';
 import type { RandomSource } from './Random.js';
@@ -31,7 +31,7 @@ const ROWS_PER_STEP = 256;
  * traffic, not the tool — a busier hour is not an unusual tool — and the error flag has its own test.
  * Held constant, they are never split on.
  */
-const UNSEEN = [F_QUEUE, F_IN_FLIGHT, F_ERROR];
+const UNSEEN = [F_QUEUE, F_IN_FLIGHT, F_ERROR, F_CPU_RATIO];
 
 /**
  * One tool's isolation forest, the distribution of its scores on the data it was
@@ -81,6 +81,15 @@ export class ToolForest {
     this.fast += this.options.fastAlpha * (s - this.fast);
     this.slow += this.options.slowAlpha * (s - this.slow);
     return s;
+  }
+
+  /**
+   * Standard deviations of the slow score average (≈ the last 60 calls) above the training mean:
+   * the forest's sustained view, what its own alarm reads (0 without a forest).
+   */
+  sustainedEvidence(): number {
+    if (this.forest === undefined || this.stale) return 0;
+    return (this.slow - this.mean) / (this.sd * this.slowNorm);
   }
 
   /** Standard deviations of the recent score averages above the training mean (0 without a forest). */

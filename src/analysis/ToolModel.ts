@@ -198,7 +198,7 @@ export class ToolModel {
       (material & PRIMARY_MASK) === 0 &&
       bestFigure < o.exitThreshold &&
       o.forestEnabled &&
-      forestEvidence >= o.forestAlarmThreshold &&
+      this.forest.sustainedEvidence() >= o.forestAlarmThreshold &&
       !load.saturated &&
       !load.demandUp;
     this.forestStreak = forestAlone ? this.forestStreak + 1 : 0;

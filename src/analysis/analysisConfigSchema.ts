@@ -87,7 +87,7 @@ export const analysisConfigSchema = z.strictObject({
       treesPerCall: z.number().int().min(1).optional(),
       /** Retrain interval, ms. @default 60000 */
       retrainMs: z.number().int().min(1000).optional(),
-      /** Forest evidence that alone makes calls anomalous (a broken relation between figures). @default 6 */
+      /** Sustained forest evidence that alone makes calls anomalous (a broken relation between figures). @default 4.5 */
       alarmThreshold: z.number().positive().optional(),
       /** …held for this many calls running. @default 16 */
       alarmCalls: z.number().int().min(1).optional(),
