@@ -235,7 +235,8 @@ export class ToolModel {
       return this.remember(quiet(this.ref, time, Math.min(raw, 0.499), forestScore, false, verdictClass));
     }
     if (!this.inEpisode || this.episodeClass !== verdictClass) {
-      if (!this.inEpisode) this.episodeStart = time;
+      // A new episode, or a new kind of trouble (an overload turning into a fault): each its own.
+      this.episodeStart = time;
       this.inEpisode = true;
       this.forgetMateriality();
       this.severity = undefined;
