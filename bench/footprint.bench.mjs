@@ -9,9 +9,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { BENCH_DIR, fmt, markdownTable, median, progress, ROOT, report, spread } from './lib/stats.mjs';
+import { connectStdio } from './lib/stdioClient.mjs';
 
 const ROUNDS = Number(process.env.BENCH_FOOTPRINT_ROUNDS ?? 3);
 const IDLE_MS = Number(process.env.BENCH_FOOTPRINT_IDLE_MS ?? 10_000);
@@ -64,19 +63,10 @@ function rssOf(pid) {
 }
 
 async function start(scenario) {
-  const transport = new StdioClientTransport({
-    command: node,
-    args: scenario.args,
-    env: scenario.env ?? process.env,
-    cwd: dir,
-    stderr: 'pipe',
-  });
-  transport.stderr?.on('data', () => {});
-  const client = new Client({ name: 'footprint', version: '1' });
-  await client.connect(transport);
-  await client.listTools();
-  await client.callTool({ name: scenario.tool, arguments: { message: 'hello' } });
-  return { client, pid: transport.pid };
+  const session = await connectStdio({ command: node, args: scenario.args, env: scenario.env, cwd: dir });
+  await session.client.listTools();
+  await session.client.callTool({ name: scenario.tool, arguments: { message: 'hello' } });
+  return session;
 }
 
 const results = new Map(

@@ -13,7 +13,6 @@ import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { cpuSpent, treeCpu } from './lib/processCpu.mjs';
 import {
@@ -27,6 +26,7 @@ import {
   report,
   spread,
 } from './lib/stats.mjs';
+import { connectStdio } from './lib/stdioClient.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1500);
@@ -122,21 +122,10 @@ const stdioScenarios = [
   },
 ];
 
-async function connectStdio(scenario) {
+async function connectStdioScenario(scenario) {
   const { command, args, env } = await scenario.command();
-  // toolscope keeps its learned state in `.toolscope` of its working directory: the bench's own, not the repo.
-  const transport = new StdioClientTransport({
-    command,
-    args,
-    env: env ?? process.env,
-    cwd: dir,
-    stderr: 'pipe',
-  });
-  transport.stderr?.on('data', () => {});
-  const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(transport);
   // Every stdio path but `direct` is a hop process with the server as its child.
-  return { client, pid: transport.pid ?? undefined, close: () => client.close() };
+  return connectStdio({ command, args, env, cwd: dir });
 }
 
 /** Wait for a child to print a line matching `pattern`; returns the match. */
@@ -314,7 +303,7 @@ function roundSpread(path, base, key, scale = 1, digits = 2) {
 }
 
 progress(`stdio: ${ROUNDS} rounds × (${SEQUENTIAL} sequential + ${CONCURRENT} at ${IN_FLIGHT} in flight)`);
-const stdio = await runRounds(stdioScenarios, connectStdio, SEQUENTIAL, CONCURRENT);
+const stdio = await runRounds(stdioScenarios, connectStdioScenario, SEQUENTIAL, CONCURRENT);
 progress('HTTP');
 const http = await runRounds(
   httpScenarios,

@@ -13,10 +13,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { cpuSpent, treeCpu } from './lib/processCpu.mjs';
 import { BENCH_DIR, fmt, markdownTable, median, progress, ROOT, spread } from './lib/stats.mjs';
+import { connectStdio } from './lib/stdioClient.mjs';
 
 const CALLS = Number(process.env.PROBE_CALLS ?? 6000);
 const IN_FLIGHT = 16;
@@ -77,20 +76,16 @@ async function probeHop(hop) {
   const results = {};
   for (const mode of MODES) {
     const out = join(dir, `${hop.name}-${mode}.json`);
-    const transport = new StdioClientTransport({
+    const { client, pid } = await connectStdio({
       command: node,
       args: ['--import', PROBE, ...hop.args],
       env: { ...(hop.env ?? process.env), PROBE_MODE: mode, PROBE_OUT: out },
       cwd: dir,
-      stderr: 'pipe',
     });
-    transport.stderr?.on('data', () => {});
-    const client = new Client({ name: 'probe', version: '1' });
-    await client.connect(transport);
     const call = () => client.callTool({ name: hop.tool, arguments: { message: 'hello' } });
     for (let i = 0; i < 200; i++) await call();
     await burst(call, 3000);
-    results[mode] = await windowOf(transport.pid, out, () => burst(call, CALLS));
+    results[mode] = await windowOf(pid, out, () => burst(call, CALLS));
     await client.close();
   }
   return results;
@@ -183,22 +178,18 @@ async function ablation() {
   const runs = new Map(variants.map((v) => [v.name, []]));
   for (let round = 0; round < ABLATION_ROUNDS; round++) {
     for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
-      const transport = new StdioClientTransport({
+      const { client, pid } = await connectStdio({
         command: node,
         args: variant.args,
-        env: variant.env ?? process.env,
+        env: variant.env,
         cwd: dir,
-        stderr: 'pipe',
       });
-      transport.stderr?.on('data', () => {});
-      const client = new Client({ name: 'ablation', version: '1' });
-      await client.connect(transport);
       const call = () => client.callTool({ name: 'echo', arguments: { message: 'hello' } });
       for (let i = 0; i < 200; i++) await call();
       await burst(call, 3000);
-      const before = treeCpu(transport.pid);
+      const before = treeCpu(pid);
       await burst(call, 3000);
-      runs.get(variant.name).push(cpuSpent(before, treeCpu(transport.pid), 3000).own);
+      runs.get(variant.name).push(cpuSpent(before, treeCpu(pid), 3000).own);
       await client.close();
     }
     progress(`ablation round ${round + 1}/${ABLATION_ROUNDS}`);
