@@ -5,7 +5,7 @@
 // benchmark with a subsection per runtime, and a summary of every target on every runtime.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { BENCH_DIR, markdownTable, progress } from './lib/stats.mjs';
 import { runtimes } from './runtimes/index.mjs';
@@ -30,8 +30,11 @@ if (list.length === 1) progress('Node 24 is not available here (bench/runtimes):
 // files written by this run count (bench/results/ also holds older runs of older code); each is
 // renamed <name>@<runtime>.* as soon as its run ends.
 const fresh = new Map(); // name → [{ runtime, markdown, targets }]
+// The 1-minute load average before each benchmark and at the end: how busy the machine was around it.
+const loads = [loadavg()[0]];
 for (const file of selected) {
   for (const runtime of list) {
+    loads.push(loadavg()[0]);
     process.stderr.write(`\n=== ${file} on ${runtime.label} (${runtime.version})\n`);
     const startedAt = Date.now();
     execFileSync(runtime.path, ['--expose-gc', join(BENCH_DIR, file)], {
@@ -160,10 +163,12 @@ ${[summaryHeader, summaryHeader.replace(/[^|]+/g, ' --- '), ...summaryRows].join
       ];
 // Figures the hardening tests measure (faults, stress) are kept by hand beside the benchmarks' own.
 if (testsSection !== undefined) sections.push(testsSection);
+loads.push(loadavg()[0]);
 const header = `# Benchmark results
 
 Produced by \`npm run bench\` (last run ${new Date().toISOString().slice(0, 10)}) on
-${list.map((r) => `${r.label} (${r.version})`).join(' and ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}.
+${list.map((r) => `${r.label} (${r.version})`).join(' and ')}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}; load average
+${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} during the last run, of ${selected.map((f) => f.replace('.bench.mjs', '')).join(', ')} (runnable processes; ${cpus().length} means the CPUs were just busy).
 The machines are shared and noisy: every figure is a median over interleaved repetitions, and comparisons
 are ratios measured in the same run, on the same runtime. Each section below is written by one benchmark in
 \`bench/\`, once per runtime; re-run one with \`npm run bench <name>\` (it replaces its own section and keeps the others).
