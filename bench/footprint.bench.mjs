@@ -74,22 +74,26 @@ const results = new Map(
 );
 for (let round = 0; round < ROUNDS; round++) {
   // All of a round's processes start together and idle for the same time: RSS does not depend on speed.
+  // The timer process is killed however the round ends (one was once left behind).
   const bare = spawn(node, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  const sessions = await Promise.all(scenarios.map(start));
-  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-  results
-    .get('bare Node process (a timer, nothing else)')
-    .push({ own: rssOf(bare.pid), servers: 0, count: 0 });
-  sessions.forEach(({ pid }, i) => {
-    const servers = [...procs.tree([pid])].filter((member) => member !== pid);
-    results.get(scenarios[i].name).push({
-      own: rssOf(pid),
-      servers: servers.reduce((sum, member) => sum + rssOf(member), 0),
-      count: servers.length,
+  try {
+    const sessions = await Promise.all(scenarios.map(start));
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    results
+      .get('bare Node process (a timer, nothing else)')
+      .push({ own: rssOf(bare.pid), servers: 0, count: 0 });
+    sessions.forEach(({ pid }, i) => {
+      const servers = [...procs.tree([pid])].filter((member) => member !== pid);
+      results.get(scenarios[i].name).push({
+        own: rssOf(pid),
+        servers: servers.reduce((sum, member) => sum + rssOf(member), 0),
+        count: servers.length,
+      });
     });
-  });
-  await Promise.all(sessions.map(({ client }) => client.close()));
-  bare.kill();
+    await Promise.all(sessions.map(({ client }) => client.close()));
+  } finally {
+    bare.kill('SIGKILL');
+  }
   progress(`round ${round + 1}/${ROUNDS} done`);
 }
 
