@@ -41,6 +41,12 @@ export interface TracingTransportOptions {
   capture?: ContentCapturePolicy | undefined;
   /** Spans kept for correlation at most (a peer that never answers cannot grow memory). @default 10000 */
   maxPending?: number | undefined;
+  /**
+   * Whether a tool or prompt name the peer sent is a real one. Metric attributes carry only
+   * names it accepts (others are recorded without one), so a client cannot mint series.
+   * @default every name is accepted
+   */
+  knownName?: ((kind: 'tool' | 'prompt', name: string) => boolean) | undefined;
 }
 
 interface PendingSpan {
@@ -450,6 +456,11 @@ export class TracingTransport implements Transport {
     // negotiated), so attributes are cached per transport, by side, method, tool or prompt and
     // outcome. Nested maps of the strings the message already has: a success (outcome '') is found
     // without building a key, which would be a fresh string hashed on every call.
+    const known = this.#options.knownName;
+    if (known !== undefined) {
+      if (tool !== undefined && !known('tool', tool)) tool = undefined;
+      if (prompt !== undefined && !known('prompt', prompt)) prompt = undefined;
+    }
     const version = this.#protocolVersion;
     if (version !== this.#cachedVersion) {
       this.#attributeCache.client.clear();

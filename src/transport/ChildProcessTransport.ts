@@ -57,6 +57,7 @@ export class ChildProcessTransport implements Transport {
   #closed = false;
   /** Set when we stop a child that still runs (see `ChildExit.cause`). */
   #cause: string | undefined;
+  #started: Promise<void> | undefined;
 
   onmessage: Transport['onmessage'];
   onclose: (() => void) | undefined;
@@ -76,7 +77,13 @@ export class ChildProcessTransport implements Transport {
     return this.#exit;
   }
 
+  /** Start the child. Idempotent: a transport started early (to overlap its boot) is not started twice. */
   start(): Promise<void> {
+    this.#started ??= this.#spawn();
+    return this.#started;
+  }
+
+  #spawn(): Promise<void> {
     const spec = this.#spec;
     return new Promise((resolve, reject) => {
       const child = spawn(spec.command, [...spec.args], {
