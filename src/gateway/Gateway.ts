@@ -257,6 +257,19 @@ export class Gateway implements SessionHost, SourceProvider {
     await Promise.all([...this.upstreams.values()].map((upstream) => upstream.stop()));
   }
 
+  /**
+   * The processes serving a stdio service: its shared one and those of client sessions of
+   * their own (a single pid when there is one, as the process sampler prefers).
+   */
+  pidsOf(service: string): number | number[] | undefined {
+    const primary = this.upstreams.get(service)?.pid;
+    const legs = this.#budgets.get(service);
+    if (!legs || legs.size === 0) return primary;
+    const pids = primary === undefined ? [] : [primary];
+    for (const leg of legs.legs()) if (leg.pid !== undefined) pids.push(leg.pid);
+    return pids;
+  }
+
   /** Kill child processes at once (for `process.on('exit')`). */
   killNow(): void {
     for (const upstream of this.upstreams.values()) upstream.killNow();

@@ -17,6 +17,11 @@ export class LegBudget {
     return this.#legs.size;
   }
 
+  /** The connections counted now. */
+  legs(): IterableIterator<Upstream> {
+    return this.#legs.values();
+  }
+
   /** `undefined`: there is room; an upstream: close it first; `'full'`: every connection is busy. */
   makeRoom(): Upstream | 'full' | undefined {
     if (this.#legs.size < this.max) return undefined;

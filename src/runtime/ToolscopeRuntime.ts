@@ -115,7 +115,8 @@ export class ToolscopeRuntime {
       resolveFallback: (key) => gateway?.resolveKey(key),
     });
     this.profiling = createProfiling(toolscope.profiling, {
-      locate: (service) => gateway?.upstreams.get(service)?.pid,
+      // Every process serving the service: client sessions may each have their own.
+      locate: (service) => gateway?.pidsOf(service),
       // Upstream servers run in their own processes: a profile of this one cannot explain their tools.
       runsHere: (service) => gateway?.upstreams.get(service)?.executorKind !== 'upstream',
     });

@@ -57,6 +57,8 @@ interface PendingSpan {
   readonly prompt: string | undefined;
   /** `mcp.protocol.version` the span got at its start (undefined: not known then, or not recording). */
   readonly version: string | undefined;
+  /** The request's `_meta.progressToken`, when it asked for progress. */
+  progressToken?: string | number | undefined;
 }
 
 type Message = Record<string, unknown> & {
@@ -96,6 +98,8 @@ export class TracingTransport implements Transport {
   readonly #options: TracingTransportOptions;
   readonly #sent = new Map<string | number, PendingSpan>();
   readonly #received = new Map<string | number, PendingSpan>();
+  /** Spans of requests sent asking for progress, by token: their progress belongs to their trace. */
+  readonly #progressOf = new Map<string | number, Span>();
   readonly #maxPending: number;
   readonly #capture: ContentCapturePolicy;
   #protocolVersion: string | undefined;
@@ -215,6 +219,11 @@ export class TracingTransport implements Transport {
     if (this.#sent.size >= this.#maxPending) return message;
     const pending = this.#startSpan(message, SpanKind.CLIENT, parent, undefined);
     this.#sent.set(message.id as string | number, pending);
+    const token = (message.params?._meta as Record<string, unknown> | undefined)?.progressToken;
+    if (typeof token === 'string' || typeof token === 'number') {
+      pending.progressToken = token;
+      this.#progressOf.set(token, pending.span);
+    }
     // No trace to continue (nothing recorded, no context from the caller): nothing to inject, no copies.
     if (!isSpanContextValid(pending.span.spanContext())) return message;
     return { ...message, params: injectContext(message.params, trace.setSpan(parent, pending.span)) };
@@ -240,7 +249,12 @@ export class TracingTransport implements Transport {
         const headers = (
           extra as { requestInfo?: { headers?: Record<string, string | string[] | undefined> } } | undefined
         )?.requestInfo?.headers;
-        const parent = extractContext(message.params?._meta, headers);
+        let parent = extractContext(message.params?._meta, headers);
+        // Progress a server sends without trace context of its own belongs to the request it reports on.
+        if (message.method === 'notifications/progress' && trace.getSpan(parent) === undefined) {
+          const request = this.#progressOf.get(message.params?.progressToken as string | number);
+          if (request) parent = trace.setSpan(parent, request);
+        }
         const ambient = trace.getSpan(spanContext);
         const links: Link[] | undefined = ambient ? [{ context: ambient.spanContext() }] : undefined;
         const pending = this.#startSpan(message, SpanKind.SERVER, parent, links);
@@ -400,6 +414,7 @@ export class TracingTransport implements Transport {
     description: string | undefined,
   ): void {
     const { span } = entry;
+    if (entry.progressToken !== undefined) this.#progressOf.delete(entry.progressToken);
     if (errorType !== undefined) {
       span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
       span.setStatus({ code: SpanStatusCode.ERROR, message: description });
@@ -517,6 +532,7 @@ export class TracingTransport implements Transport {
         this.#end(entry, 'server', 'connection_closed', undefined, 'connection closed');
       this.#sent.clear();
       this.#received.clear();
+      this.#progressOf.clear();
       if (this.#startedAt > 0) {
         const attributes: Attributes = {};
         this.#addConnectionAttributes(attributes);
