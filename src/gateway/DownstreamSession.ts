@@ -157,8 +157,10 @@ export class DownstreamSession implements ScopeMember, Caller {
 
   notifyListChanged(kind: ListKind): void {
     // Nothing but pings and logging may reach a client before it has initialized (MCP
-    // lifecycle), and a kind it has never listed cannot be stale.
-    if (this.#initialized && this.#listed.has(kind)) this.peer.notify(LIST_CHANGED[kind]);
+    // lifecycle), and a kind a gateway client has never listed cannot be stale.
+    // The proxy is transparent: it passes on every change the server announced.
+    if (this.#initialized && (this.#host.mode === 'proxy' || this.#listed.has(kind)))
+      this.peer.notify(LIST_CHANGED[kind]);
   }
 
   /** Rebuild this session's catalogs from its connections after `kinds` changed on one of them. */

@@ -128,7 +128,11 @@ export class Scope {
       if (template.match(uri)) return service;
     }
     if (this.services.length === 1) return this.services[0] as string;
-    const byOrigin = this.#origins.get(originOf(uri));
+    // The services whose URIs share its scheme and authority; for a scheme of its own (not
+    // http, file, …), those sharing the scheme.
+    const [origin, scheme] = originOf(uri);
+    const byOrigin =
+      this.#origins.get(origin) ?? (SHARED_SCHEMES.has(scheme) ? undefined : this.#origins.get(scheme));
     if (byOrigin?.size === 1) return byOrigin.values().next().value as string;
     if (byOrigin === undefined && this.#resourceServices.length === 1)
       return this.#resourceServices[0] as string;
@@ -164,10 +168,11 @@ export class Scope {
     const matchers: Array<{ service: string; template: UriTemplate }> = [];
     const origins = new Map<string, Set<string>>();
     const addOrigin = (uri: string, service: string) => {
-      const key = originOf(uri);
-      const services = origins.get(key);
-      if (services) services.add(service);
-      else origins.set(key, new Set([service]));
+      for (const key of originOf(uri)) {
+        const services = origins.get(key);
+        if (services) services.add(service);
+        else origins.set(key, new Set([service]));
+      }
     };
     const rename = (service: string, item: ListedItem): ListedItem =>
       this.#naming === 'prefixed' ? { ...item, name: `${service}${this.#separator}${item.name}` } : item;
@@ -202,10 +207,15 @@ export class Scope {
 /** Links remembered per scope at most. */
 const MAX_LINKED = 1000;
 
-/** Scheme and authority of a URI or URI template (`demo://resource`, `file://`), lower-cased. */
-function originOf(uri: string): string {
+/** Schemes many unrelated services use: sharing one says nothing about who owns a URI. */
+const SHARED_SCHEMES = new Set(['http:', 'https:', 'file:', 'data:', 'urn:']);
+
+/** Scheme and authority (`demo://resource`), and scheme alone (`demo:`), of a URI or URI template, lower-cased. */
+function originOf(uri: string): [string, string] {
   const match = /^([a-z][a-z0-9+.-]*:)(\/\/[^/?#{]*)?/i.exec(uri);
-  return match ? `${match[1]}${match[2] ?? ''}`.toLowerCase() : '';
+  if (!match) return ['', ''];
+  const scheme = (match[1] as string).toLowerCase();
+  return [`${scheme}${(match[2] ?? '').toLowerCase()}`, scheme];
 }
 
 function sameItems(a: unknown, b: unknown): boolean {
