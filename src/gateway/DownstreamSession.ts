@@ -6,6 +6,7 @@ import { JsonRpcCode, type Pipeline, ToolscopeError } from '../pipeline/index.js
 import { isTaskRequest, type TaskRouter } from '../tasks/index.js';
 import { type Caller, declares } from './Caller.js';
 import { isLogLevel, logLevelAdmits } from './logLevels.js';
+import { routeRequest } from './routeRequest.js';
 import type { Scope, ScopeMember } from './Scope.js';
 import type { SessionSources } from './SessionSources.js';
 import type { Upstream } from './Upstream.js';
@@ -26,11 +27,11 @@ export interface SessionHost {
   settle(sources: readonly Upstream[]): Promise<void>;
   /** Subscribe or unsubscribe on a connection other sessions share (reference-counted). */
   sharedSubscription(
-    session: DownstreamSession,
+    subscriber: Caller,
     upstream: Upstream,
     uri: string,
     subscribe: boolean,
-    context: IncomingRequestContext,
+    context: IncomingRequestContext | undefined,
   ): Promise<Record<string, unknown>>;
   /** The session's log level changed: adjust connections it shares with others. */
   sharedLogLevel(session: DownstreamSession, upstreams: readonly Upstream[]): void;
@@ -209,9 +210,14 @@ export class DownstreamSession implements ScopeMember, Caller {
       case 'prompts/list':
         this.#listed.add('prompts');
         return { prompts: scope.prompts.items };
-      case 'prompts/get': {
-        const entry = scope.prompts.resolve(String(params.name ?? ''));
-        return this.#forward(entry.service, request.method, { ...params, name: entry.originalName }, context);
+      case 'prompts/get':
+      case 'resources/read':
+      case 'completion/complete': {
+        const route = routeRequest(scope, request.method, params) as {
+          service: string;
+          params: typeof params;
+        };
+        return this.#forward(route.service, request.method, route.params, context);
       }
       case 'resources/list':
         this.#listed.add('resources');
@@ -219,18 +225,9 @@ export class DownstreamSession implements ScopeMember, Caller {
       case 'resources/templates/list':
         this.#listed.add('resources');
         return { resourceTemplates: scope.resourceTemplates };
-      case 'resources/read':
-        return this.#forward(
-          scope.resourceService(String(params.uri ?? '')),
-          request.method,
-          params,
-          context,
-        );
       case 'resources/subscribe':
       case 'resources/unsubscribe':
         return this.#subscription(request.method === 'resources/subscribe', params, context);
-      case 'completion/complete':
-        return this.#complete(params, context);
       case 'logging/setLevel':
         return this.#setLevel(params, context);
       default:
@@ -388,35 +385,6 @@ export class DownstreamSession implements ScopeMember, Caller {
     if (shared.length > 0) this.#host.sharedLogLevel(this, shared);
     await Promise.all(own);
     return {};
-  }
-
-  async #complete(
-    params: Record<string, unknown>,
-    context: IncomingRequestContext,
-  ): Promise<Record<string, unknown>> {
-    const ref = (params.ref ?? {}) as Record<string, unknown>;
-    if (ref.type === 'ref/prompt') {
-      const entry = this.scope.prompts.resolve(String(ref.name ?? ''));
-      return this.#forward(
-        entry.service,
-        'completion/complete',
-        { ...params, ref: { ...ref, name: entry.originalName } },
-        context,
-      );
-    }
-    if (ref.type === 'ref/resource') {
-      return this.#forward(
-        this.scope.resourceService(String(ref.uri ?? '')),
-        'completion/complete',
-        params,
-        context,
-      );
-    }
-    throw new ToolscopeError(
-      'invalid_params',
-      JsonRpcCode.InvalidParams,
-      'completion/complete needs a ref/prompt or ref/resource',
-    );
   }
 
   /** Relay a request to one upstream, with cancellation and progress routed back. */

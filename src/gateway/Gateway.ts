@@ -8,6 +8,7 @@ import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcont
 import { diag, type Meter, type Tracer } from '@opentelemetry/api';
 import type { Isolation, ServerConfig, ToolscopeConfig } from '../config/index.js';
 import type { IncomingRequestContext } from '../jsonrpc/JsonRpcPeer.js';
+import { JsonRpcPeer } from '../jsonrpc/JsonRpcPeer.js';
 import type { JsonRpcNotification, JsonRpcRequest } from '../jsonrpc/messages.js';
 import {
   type CallStage,
@@ -24,9 +25,13 @@ import { TaskRouter } from '../tasks/index.js';
 import { ChildProcessTransport, WsClientTransport } from '../transport/index.js';
 import { type Caller, ownerOf, requiredCapability } from './Caller.js';
 import { DownstreamSession, type SessionHost } from './DownstreamSession.js';
+import type { ExchangeTransport } from './ExchangeTransport.js';
 import { LegBudget } from './LegBudget.js';
 import { mostVerbose } from './logLevels.js';
+import { ModernExchange, type ModernHost } from './ModernExchange.js';
+import { type Envelope, MODERN_VERSION } from './modernProtocol.js';
 import type { NamingMode } from './NamedCatalog.js';
+import { ParkedCalls } from './ParkedCalls.js';
 import { quietSignalFetch } from './quietSignalFetch.js';
 import { Scope } from './Scope.js';
 import { SessionSources, type SourceProvider } from './SessionSources.js';
@@ -112,7 +117,7 @@ const SHARED_CAPABILITIES = {
  * (store, agents), the call pipeline and the downstream sessions, and routes
  * what a server sends on its own back to the caller it belongs to.
  */
-export class Gateway implements SessionHost, SourceProvider {
+export class Gateway implements SessionHost, SourceProvider, ModernHost {
   readonly mode: 'gateway' | 'proxy';
   readonly clients: 'single' | 'multi';
   /** Each service's shared connection (discovery, health, status, and the callers that share it). */
@@ -129,8 +134,11 @@ export class Gateway implements SessionHost, SourceProvider {
   readonly #executors = new Map<string, ToolExecutor>();
   readonly #budgets = new Map<string, LegBudget>();
   readonly #sessions = new Set<DownstreamSession>();
-  /** Subscriptions on shared connections: the upstream is subscribed while any session is. */
-  readonly #subscribers = new Map<Upstream, Map<string, Set<DownstreamSession>>>();
+  /** Subscriptions on shared connections: the upstream is subscribed while any subscriber is. */
+  readonly #subscribers = new Map<Upstream, Map<string, Set<Caller>>>();
+  /** Calls of stateless clients waiting for their input between rounds. */
+  readonly parked = new ParkedCalls({ idleMs: 10 * 60_000, max: 1000 });
+  readonly #parkedSweeper: NodeJS.Timeout;
   readonly #listener: UpstreamListener;
   #stopping = false;
 
@@ -196,6 +204,8 @@ export class Gateway implements SessionHost, SourceProvider {
       new ExecuteStage(),
     ];
     this.pipeline = new Pipeline({ resolve: (name, agent) => this.resolveTool(name, agent) }, stages);
+    this.#parkedSweeper = setInterval(() => this.parked.sweep(), 30_000);
+    this.#parkedSweeper.unref();
   }
 
   /** Sessions connected now. */
@@ -253,6 +263,8 @@ export class Gateway implements SessionHost, SourceProvider {
     if (this.#stopping) return;
     this.#stopping = true;
     this.tasks?.stop();
+    clearInterval(this.#parkedSweeper);
+    this.parked.clear();
     await Promise.all([...this.#sessions].map((session) => session.close().catch(() => {})));
     await Promise.all([...this.upstreams.values()].map((upstream) => upstream.stop()));
   }
@@ -274,6 +286,65 @@ export class Gateway implements SessionHost, SourceProvider {
   killNow(): void {
     for (const upstream of this.upstreams.values()) upstream.killNow();
     for (const session of this.#sessions) session.killNow();
+  }
+
+  /**
+   * Serve one request of a stateless (2026-07-28) client: no session, the envelope in its
+   * `_meta` stands in for one. `principal` says who is asking (a call waiting for input
+   * resumes only for the same principal).
+   */
+  async serveModern(
+    transport: ExchangeTransport,
+    scopeId: string,
+    envelope: Envelope,
+    principal: string,
+  ): Promise<void> {
+    const scope = this.scopes.get(scopeId);
+    if (!scope) throw new Error(`unknown scope "${scopeId}"`);
+    const exchange = new ModernExchange(this, scope, envelope, `${scopeId}:${principal}`);
+    const known: KnownName = (kind, name) =>
+      (kind === 'tool' ? scope.tools : scope.prompts).lookup(name) !== undefined;
+    const wrapped = this.#options.wrapDownstreamTransport?.(transport, scope, known) ?? transport;
+    (wrapped as { setProtocolVersion?: (version: string) => void }).setProtocolVersion?.(MODERN_VERSION);
+    const peer = new JsonRpcPeer(wrapped, {
+      onRequest: (request, context) => exchange.handle(request, context),
+      onNotification: () => {},
+    });
+    exchange.attach(peer);
+    await peer.start();
+  }
+
+  // ── ModernHost ──
+
+  get tracer(): Tracer | undefined {
+    return this.#options.telemetry?.tracer;
+  }
+
+  discover(): Record<string, unknown> {
+    return {
+      supportedVersions: [MODERN_VERSION, ...SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v >= '2025-03-26')],
+      capabilities: {
+        tools: { listChanged: true },
+        prompts: { listChanged: true },
+        resources: { subscribe: true, listChanged: true },
+        completions: {},
+        logging: {},
+      },
+      instructions: this.#instructions(),
+    };
+  }
+
+  serverInfo(): Record<string, unknown> {
+    return { name: 'toolscope', title: 'toolscope gateway', version: this.#options.version };
+  }
+
+  cacheHint(): { ttlMs: number; cacheScope: 'public' | 'private' } {
+    // Lists change when a service announces it (clients hear it on subscriptions/listen); behind a
+    // token, what one caller sees is not for shared caches.
+    return {
+      ttlMs: this.config.toolscope.discovery.cacheTtlMs,
+      cacheScope: this.config.toolscope.listen.token ? 'private' : 'public',
+    };
   }
 
   // ── SessionHost ──
@@ -354,19 +425,19 @@ export class Gateway implements SessionHost, SourceProvider {
   }
 
   async sharedSubscription(
-    session: DownstreamSession,
+    session: Caller,
     upstream: Upstream,
     uri: string,
     subscribe: boolean,
-    context: IncomingRequestContext,
+    context: IncomingRequestContext | undefined,
   ): Promise<Record<string, unknown>> {
     let byUri = this.#subscribers.get(upstream);
     if (!byUri) {
       byUri = new Map();
       this.#subscribers.set(upstream, byUri);
     }
-    const sessions = byUri.get(uri) ?? new Set<DownstreamSession>();
-    const options = { signal: context.signal, context: context.traceContext };
+    const sessions = byUri.get(uri) ?? new Set<Caller>();
+    const options = { signal: context?.signal, context: context?.traceContext };
     if (subscribe) {
       // The first subscriber subscribes the shared connection; the others only register here.
       if (sessions.size === 0) await upstream.request('resources/subscribe', { uri }, options);
@@ -481,9 +552,9 @@ export class Gateway implements SessionHost, SourceProvider {
   #onListsChanged(upstream: Upstream, kinds: readonly ListKind[]): void {
     const isPrimary = this.upstreams.get(upstream.name) === upstream;
     if (isPrimary) {
-      // The shared scopes have no members of their own: sessions announce from their own catalogs.
+      // The shared scopes' members are stateless listeners; sessions announce from their own catalogs.
       for (const scope of this.scopes.values())
-        if (scope.services.includes(upstream.name)) scope.rebuild(this.upstreams, kinds);
+        if (scope.services.includes(upstream.name)) scope.announce(scope.rebuild(this.upstreams, kinds));
     }
     for (const session of this.#sessionsUsing(upstream)) session.sourcesChanged(kinds);
     if (isPrimary)
@@ -547,6 +618,9 @@ export class Gateway implements SessionHost, SourceProvider {
     }
     const capability = requiredCapability(request);
     if (capability && !target.caller.supports(capability)) {
+      // Only this server request is refused, not the caller's call: on a shared connection the caller
+      // is the one with a request in flight, which may not be the request that made the server ask
+      // (server-everything asks for roots after every initialize). The server decides what follows.
       return Promise.reject(
         new ToolscopeError(
           'internal',

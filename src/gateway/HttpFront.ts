@@ -1,15 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { diag } from '@opentelemetry/api';
 import type { ListenConfig, SessionsConfig } from '../config/index.js';
-import { canonicalMessage, classifyMessage } from '../jsonrpc/messages.js';
+import { canonicalMessage, classifyMessage, type JsonRpcId } from '../jsonrpc/messages.js';
 import { sdkRefusal } from '../jsonrpc/sdkMessageCheck.js';
+import { ExchangeTransport } from './ExchangeTransport.js';
 import type { Gateway } from './Gateway.js';
 import { type HttpSessionEntry, HttpSessionTable } from './HttpSessionTable.js';
 import { answerIfRefused, sendJsonError } from './httpGuard.js';
 import { isLoopback } from './httpSecurity.js';
+import { checkStandardHeaders, classifyEra, idOf, type Refusal } from './modernProtocol.js';
 
 /** Extra routes (status API, dashboard, …): return true when the request was handled. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -182,6 +184,28 @@ export class HttpFront {
       sendJsonError(res, 400, -32600, `Invalid Request: ${refusal}`, {}, id);
       return;
     }
+    // 2026-07-28 requests are stateless: served on their own, whatever session header they carry.
+    if (classified.kind === 'request' || classified.kind === 'notification') {
+      const era = classifyEra(wire as { method: string; params?: Record<string, unknown> }, req.headers);
+      if (era.era === 'refused') {
+        sendRefusal(res, era.refusal, idOf(wire));
+        return;
+      }
+      if (era.era === 'modern') {
+        if (classified.kind === 'notification') {
+          res.writeHead(202).end();
+          return;
+        }
+        const refusal = checkStandardHeaders(classified.message, req.headers);
+        if (refusal) {
+          sendRefusal(res, refusal, classified.message.id);
+          return;
+        }
+        const transport = new ExchangeTransport(req, res, wire as never);
+        await this.#gateway.serveModern(transport, scopeId, era.envelope, principalOf(req));
+        return;
+      }
+    }
     const sessionHeader = req.headers['mcp-session-id'];
     if (
       sessionHeader === undefined &&
@@ -255,6 +279,26 @@ export class HttpFront {
     this.#sessions.delete(id);
     session?.value.close().catch(() => {});
   }
+}
+
+/** Who is asking, as far as a call waiting for input is concerned: a digest of their credentials. */
+function principalOf(req: IncomingMessage): string {
+  const authorization = req.headers.authorization ?? '';
+  return createHash('sha256').update(authorization).digest('base64url');
+}
+
+/** A 2026-07-28 refusal: its HTTP status, and the JSON-RPC error with its data. */
+function sendRefusal(res: ServerResponse, refusal: Refusal, id: JsonRpcId | null): void {
+  const error =
+    refusal.data === undefined
+      ? { code: refusal.code, message: refusal.message }
+      : { code: refusal.code, message: refusal.message, data: refusal.data };
+  const body = JSON.stringify({ jsonrpc: '2.0', id, error });
+  res.writeHead(refusal.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
 }
 
 /** Whether a request target's path has a `.` or `..` segment, plain or percent-encoded. */
