@@ -213,10 +213,11 @@ export class DownstreamSession implements ScopeMember, Caller {
       case 'prompts/get':
       case 'resources/read':
       case 'completion/complete': {
-        const route = routeRequest(scope, request.method, params) as {
-          service: string;
-          params: typeof params;
-        };
+        // The proxy is transparent: the server judges names and URIs itself, even ones it never listed.
+        const route =
+          this.#host.mode === 'proxy'
+            ? { service: scope.services[0] as string, params }
+            : (routeRequest(scope, request.method, params) as { service: string; params: typeof params });
         return this.#forward(route.service, request.method, route.params, context);
       }
       case 'resources/list':

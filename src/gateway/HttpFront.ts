@@ -12,6 +12,7 @@ import { type HttpSessionEntry, HttpSessionTable } from './HttpSessionTable.js';
 import { answerIfRefused, sendJsonError } from './httpGuard.js';
 import { isLoopback } from './httpSecurity.js';
 import { checkStandardHeaders, classifyEra, idOf, type Refusal } from './modernProtocol.js';
+import { SessionEventStore } from './SessionEventStore.js';
 
 /** Extra routes (status API, dashboard, …): return true when the request was handled. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -243,6 +244,9 @@ export class HttpFront {
     if (room !== undefined) this.#end(room);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      eventStore: new SessionEventStore(),
+      // Tells a client whose stream broke when to come back (the SSE retry field, SEP-1699).
+      retryInterval: 1000,
       onsessioninitialized: (id) => {
         this.#sessions.add(id, transport, scopeId);
       },

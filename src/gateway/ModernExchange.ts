@@ -1,7 +1,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import type { IncomingRequestContext, JsonRpcPeer } from '../jsonrpc/JsonRpcPeer.js';
 import type { JsonRpcNotification, JsonRpcRequest } from '../jsonrpc/messages.js';
-import { JsonRpcCode, type Pipeline, ToolscopeError } from '../pipeline/index.js';
+import { JsonRpcCode, type Pipeline, ToolscopeError, UpstreamRpcError } from '../pipeline/index.js';
 import type { Caller } from './Caller.js';
 import { INPUT_REQUIRED_METHODS, ModernCall } from './ModernCall.js';
 import { completeResult, type Envelope, META_SUBSCRIPTION_ID } from './modernProtocol.js';
@@ -144,7 +144,8 @@ export class ModernExchange {
       return { resultType: 'input_required', inputRequests: round.inputRequests, requestState: call.id };
     }
     parked.forget(call);
-    if (round.kind === 'failed') throw round.error;
+    if (round.kind === 'failed')
+      throw method === 'resources/read' ? notFound(round.error, name) : round.error;
     const cache = method === 'resources/read' ? { ttlMs: 0, cacheScope: 'private' as const } : undefined;
     return completeResult(round.result, this.#host.serverInfo(), cache);
   }
@@ -282,6 +283,20 @@ export class ModernExchange {
     }
     return { resultType: 'complete', _meta: tag };
   }
+}
+
+/**
+ * A 2025 server's "resource not found" (-32002) as 2026-07-28 has it: -32602, with the URI in
+ * `data` (SEP-2164). Other errors pass unchanged.
+ */
+function notFound(error: unknown, uri: string | undefined): unknown {
+  if (
+    !(error instanceof UpstreamRpcError) ||
+    (error.code !== -32002 && error.code !== JsonRpcCode.InvalidParams)
+  )
+    return error;
+  const data = typeof error.data === 'object' && error.data !== null ? error.data : {};
+  return new UpstreamRpcError(JsonRpcCode.InvalidParams, error.message, { uri, ...data });
 }
 
 /** A 2026 request's params as a 2025 server expects them: no envelope, no MRTR fields. */

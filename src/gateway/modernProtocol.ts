@@ -73,6 +73,14 @@ export function classifyEra(
     }
     return { era: 'legacy' };
   }
+  // A header that disagrees with the body is a mismatch first, whatever either names.
+  if (versionHeader !== undefined && versionHeader !== claim) {
+    return refused(
+      400,
+      HEADER_MISMATCH,
+      `Header mismatch: MCP-Protocol-Version header value '${versionHeader}' does not match body value '${String(claim)}'`,
+    );
+  }
   if (typeof claim !== 'string' || !SERVED_VERSIONS.includes(claim as (typeof SERVED_VERSIONS)[number])) {
     return refused(400, UNSUPPORTED_PROTOCOL_VERSION, `Unsupported protocol version: ${String(claim)}`, {
       supported: [MODERN_VERSION],
@@ -80,13 +88,6 @@ export function classifyEra(
     });
   }
   if (claim !== MODERN_VERSION) return { era: 'legacy' };
-  if (versionHeader !== undefined && versionHeader !== claim) {
-    return refused(
-      400,
-      HEADER_MISMATCH,
-      `Header mismatch: MCP-Protocol-Version header value '${versionHeader}' does not match body value '${claim}'`,
-    );
-  }
   const capabilities = meta?.[META_CLIENT_CAPABILITIES];
   if (typeof capabilities !== 'object' || capabilities === null || Array.isArray(capabilities)) {
     return refused(400, -32602, `Invalid params: missing _meta["${META_CLIENT_CAPABILITIES}"]`);
