@@ -5,6 +5,7 @@ import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest } from '../jsonrpc/
 import { JsonRpcCode, type Pipeline, ToolscopeError } from '../pipeline/index.js';
 import { isTaskRequest, type TaskRouter } from '../tasks/index.js';
 import { type Caller, declares } from './Caller.js';
+import type { ConnectionHost } from './ConnectionHost.js';
 import { isLogLevel, logLevelAdmits } from './logLevels.js';
 import { routeRequest } from './routeRequest.js';
 import type { Scope, ScopeMember } from './Scope.js';
@@ -14,7 +15,7 @@ import { ORIGIN_EXTENSION } from './UpstreamToolExecutor.js';
 import type { ListKind } from './upstreamLists.js';
 
 /** What a session needs from the gateway that owns it. */
-export interface SessionHost {
+export interface SessionHost extends ConnectionHost {
   readonly mode: 'gateway' | 'proxy';
   readonly pipeline: Pipeline;
   /** Routes task-augmented calls and `tasks/*` (gateway mode). */
@@ -23,16 +24,6 @@ export interface SessionHost {
   initialize(params: Record<string, unknown>, session: DownstreamSession): Promise<Record<string, unknown>>;
   /** The connections the session will talk to, and its own catalogs over them. */
   openView(session: DownstreamSession): { sources: SessionSources; scope: Scope };
-  /** Wait for connections still initializing (smart wait). */
-  settle(sources: readonly Upstream[]): Promise<void>;
-  /** Subscribe or unsubscribe on a connection other sessions share (reference-counted). */
-  sharedSubscription(
-    subscriber: Caller,
-    upstream: Upstream,
-    uri: string,
-    subscribe: boolean,
-    context: IncomingRequestContext | undefined,
-  ): Promise<Record<string, unknown>>;
   /** The session's log level changed: adjust connections it shares with others. */
   sharedLogLevel(session: DownstreamSession, upstreams: readonly Upstream[]): void;
   sessionClosed(session: DownstreamSession): void;

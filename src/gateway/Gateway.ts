@@ -104,6 +104,15 @@ interface ServiceSpec {
   readonly processes: boolean;
 }
 
+/** What the gateway serves, on both revisions (2025-11-25 adds tasks; 2026-07-28 has them as an extension). */
+const SERVED_CAPABILITIES = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  completions: {},
+  logging: {},
+};
+
 /** What toolscope declares on connections it shares between callers: everything it can relay. */
 const SHARED_CAPABILITIES = {
   roots: { listChanged: true },
@@ -323,13 +332,7 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
   discover(): Record<string, unknown> {
     return {
       supportedVersions: [MODERN_VERSION, ...SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v >= '2025-03-26')],
-      capabilities: {
-        tools: { listChanged: true },
-        prompts: { listChanged: true },
-        resources: { subscribe: true, listChanged: true },
-        completions: {},
-        logging: {},
-      },
+      capabilities: SERVED_CAPABILITIES,
       instructions: this.#instructions(),
     };
   }
@@ -373,11 +376,7 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
     return {
       protocolVersion,
       capabilities: {
-        tools: { listChanged: true },
-        prompts: { listChanged: true },
-        resources: { subscribe: true, listChanged: true },
-        completions: {},
-        logging: {},
+        ...SERVED_CAPABILITIES,
         // Tasks are forwarded to the services that offer them; tools of the others list no taskSupport.
         tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
       },

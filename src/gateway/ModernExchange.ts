@@ -3,6 +3,7 @@ import type { IncomingRequestContext, JsonRpcPeer } from '../jsonrpc/JsonRpcPeer
 import type { JsonRpcNotification, JsonRpcRequest } from '../jsonrpc/messages.js';
 import { JsonRpcCode, type Pipeline, ToolscopeError, UpstreamRpcError } from '../pipeline/index.js';
 import type { Caller } from './Caller.js';
+import type { ConnectionHost } from './ConnectionHost.js';
 import { INPUT_REQUIRED_METHODS, ModernCall } from './ModernCall.js';
 import { completeResult, type Envelope, META_SUBSCRIPTION_ID } from './modernProtocol.js';
 import type { ParkedCalls } from './ParkedCalls.js';
@@ -13,7 +14,7 @@ import { ORIGIN_EXTENSION } from './UpstreamToolExecutor.js';
 import type { ListKind } from './upstreamLists.js';
 
 /** What a stateless exchange needs from the gateway. */
-export interface ModernHost {
+export interface ModernHost extends ConnectionHost {
   readonly pipeline: Pipeline;
   readonly upstreams: ReadonlyMap<string, Upstream>;
   readonly parked: ParkedCalls;
@@ -23,15 +24,6 @@ export interface ModernHost {
   serverInfo(): Record<string, unknown>;
   /** How long lists may be cached, and by whom. */
   cacheHint(): { ttlMs: number; cacheScope: 'public' | 'private' };
-  settle(sources: readonly Upstream[]): Promise<void>;
-  /** Subscribe a listener to resource updates on a shared connection (reference-counted). */
-  sharedSubscription(
-    subscriber: Caller,
-    upstream: Upstream,
-    uri: string,
-    subscribe: boolean,
-    context: IncomingRequestContext | undefined,
-  ): Promise<Record<string, unknown>>;
 }
 
 const LIST_KEYS: Readonly<Record<string, [string, (scope: Scope) => readonly unknown[]]>> = {

@@ -40,15 +40,23 @@ async function startEverythingHttp(): Promise<{ url: string; child: ChildProcess
 
 const SERVICES = ['stdio', 'http'] as const;
 
+/** Legacy clients of a gateway's store, all closed at the end. */
+function clientsOf(base: () => string) {
+  const open: LegacyClient[] = [];
+  return {
+    async connect(options: Parameters<typeof legacyClient>[1]) {
+      const client = await legacyClient(`${base()}/mcp`, options);
+      open.push(client);
+      return client;
+    },
+    closeAll: () => Promise.all(open.map((client) => client.close().catch(() => {}))),
+  };
+}
+
 describe('every HTTP client gets exactly its own conversation (published servers)', () => {
   let upstream: Awaited<ReturnType<typeof startEverythingHttp>>;
   let gateway: Awaited<ReturnType<typeof startHttpGateway>>;
-  const open: LegacyClient[] = [];
-  const connect = async (options: Parameters<typeof legacyClient>[1]) => {
-    const client = await legacyClient(`${gateway.url}/mcp`, options);
-    open.push(client);
-    return client;
-  };
+  const { connect, closeAll } = clientsOf(() => gateway.url);
 
   beforeAll(async () => {
     upstream = await startEverythingHttp();
@@ -62,7 +70,7 @@ describe('every HTTP client gets exactly its own conversation (published servers
   }, 30_000);
 
   afterAll(async () => {
-    await Promise.all(open.map((client) => client.close().catch(() => {})));
+    await closeAll();
     await gateway?.stop();
     if (upstream?.child.exitCode === null) {
       const exited = new Promise((resolve) => upstream.child.once('exit', resolve));
@@ -186,12 +194,7 @@ describe('every HTTP client gets exactly its own conversation (published servers
 
 describe('isolation: "shared" — one upstream session for every client, still no cross-talk', () => {
   let gateway: Awaited<ReturnType<typeof startHttpGateway>>;
-  const open: LegacyClient[] = [];
-  const connect = async (options: Parameters<typeof legacyClient>[1]) => {
-    const client = await legacyClient(`${gateway.url}/mcp`, options);
-    open.push(client);
-    return client;
-  };
+  const { connect, closeAll } = clientsOf(() => gateway.url);
 
   beforeAll(async () => {
     const config = await writeConfig({
@@ -201,7 +204,7 @@ describe('isolation: "shared" — one upstream session for every client, still n
   }, 30_000);
 
   afterAll(async () => {
-    await Promise.all(open.map((client) => client.close().catch(() => {})));
+    await closeAll();
     await gateway?.stop();
   });
 
