@@ -142,11 +142,6 @@ export class DownstreamSession implements ScopeMember, Caller {
     return this.peer.close();
   }
 
-  /** Kill the processes of this session's own upstream connections at once (process exit). */
-  killNow(): void {
-    this.#sources?.killNow();
-  }
-
   notifyListChanged(kind: ListKind): void {
     // Nothing but pings and logging may reach a client before it has initialized (MCP
     // lifecycle), and a kind a gateway client has never listed cannot be stale.

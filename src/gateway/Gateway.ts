@@ -142,6 +142,8 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
   readonly #specs = new Map<string, ServiceSpec>();
   readonly #executors = new Map<string, ToolExecutor>();
   readonly #budgets = new Map<string, LegBudget>();
+  /** Every connection of a client session's own, until it has stopped (none may outlive the gateway). */
+  readonly #legs = new Set<Upstream>();
   readonly #sessions = new Set<DownstreamSession>();
   /** Subscriptions on shared connections: the upstream is subscribed while any subscriber is. */
   readonly #subscribers = new Map<Upstream, Map<string, Set<Caller>>>();
@@ -275,7 +277,7 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
     clearInterval(this.#parkedSweeper);
     this.parked.clear();
     await Promise.all([...this.#sessions].map((session) => session.close().catch(() => {})));
-    await Promise.all([...this.upstreams.values()].map((upstream) => upstream.stop()));
+    await Promise.all([...this.upstreams.values(), ...this.#legs].map((upstream) => upstream.stop()));
   }
 
   /**
@@ -293,8 +295,7 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
 
   /** Kill child processes at once (for `process.on('exit')`). */
   killNow(): void {
-    for (const upstream of this.upstreams.values()) upstream.killNow();
-    for (const session of this.#sessions) session.killNow();
+    for (const upstream of [...this.upstreams.values(), ...this.#legs]) upstream.killNow();
   }
 
   /**
@@ -513,12 +514,15 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
       owner: session,
     });
     budget?.add(leg);
+    this.#legs.add(leg);
     leg.start().catch(() => {});
     return leg;
   }
 
-  releaseLeg(service: string, leg: Upstream): void {
+  async releaseLeg(service: string, leg: Upstream): Promise<void> {
     this.#budgets.get(service)?.delete(leg);
+    await leg.stop();
+    this.#legs.delete(leg);
   }
 
   // ── upstream events ──

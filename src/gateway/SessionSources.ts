@@ -9,8 +9,8 @@ export interface SourceProvider {
   isolated(service: string): boolean;
   /** Open a connection of the session's own (may close another session's idle one; throws when none can be had). */
   openLeg(service: string, sources: SessionSources): Upstream;
-  /** The session no longer uses this connection of its own. */
-  releaseLeg(service: string, leg: Upstream): void;
+  /** The session no longer uses this connection of its own: stop it (resolves once it has stopped). */
+  releaseLeg(service: string, leg: Upstream): Promise<void>;
 }
 
 /**
@@ -85,8 +85,7 @@ export class SessionSources {
     const leg = this.#legs.get(service);
     if (!leg) return;
     this.#legs.delete(service);
-    this.#provider.releaseLeg(service, leg);
-    void leg.stop();
+    void this.#provider.releaseLeg(service, leg);
   }
 
   /** Stop every connection of the session's own (it has ended). */
@@ -94,12 +93,6 @@ export class SessionSources {
     this.#closed = true;
     const legs = [...this.#legs];
     this.#legs.clear();
-    for (const [service, leg] of legs) this.#provider.releaseLeg(service, leg);
-    await Promise.all(legs.map(([, leg]) => leg.stop()));
-  }
-
-  /** Kill the processes of the session's own connections at once (process exit path). */
-  killNow(): void {
-    for (const leg of this.#legs.values()) leg.killNow();
+    await Promise.all(legs.map(([service, leg]) => this.#provider.releaseLeg(service, leg)));
   }
 }

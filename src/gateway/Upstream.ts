@@ -88,6 +88,7 @@ export class Upstream {
   readonly #inFlight = new Set<CallOrigin>();
   /** A transport being connected (not yet serving), so a stop reaches a server still starting. */
   #starting: { transport: Transport; peer: JsonRpcPeer } | undefined;
+  #stopping: Promise<void> | undefined;
   /** A transport started ahead of its handshake (`prepare`). */
   #prepared: Transport | undefined;
   #handshake: Handshake;
@@ -281,8 +282,16 @@ export class Upstream {
     }
   }
 
-  /** Disconnect for good, also while still starting (children: stdin close → SIGTERM → SIGKILL). */
-  async stop(): Promise<void> {
+  /**
+   * Disconnect for good, also while still starting (children: stdin close → SIGTERM → SIGKILL).
+   * Every call resolves when the connection has really gone.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
     this.#setState('stopped');
     clearInterval(this.#healthTimer);
     clearTimeout(this.#reconnectTimer);
