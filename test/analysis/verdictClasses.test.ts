@@ -14,8 +14,8 @@ function judge(calls: CallObservation[], options: AnalyzerOptions = {}) {
 
 const WARM: Phase = { ms: 60_000, rate: 30, workers: 64, serviceMs: 40 };
 const ONSET = T0 + WARM.ms;
-const after = (vs: Verdict[], from = ONSET) => vs.filter((v) => v.time >= from);
-const firstAnomaly = (vs: Verdict[]) => after(vs).find((v) => v.anomaly);
+const since = (vs: Verdict[], from = ONSET) => vs.filter((v) => v.time >= from);
+const firstAnomaly = (vs: Verdict[]) => since(vs).find((v) => v.anomaly);
 
 describe('verdict classes', () => {
   it('calls a ×6 slower dependency with room a fault, found within 5 s', () => {
@@ -25,7 +25,7 @@ describe('verdict classes', () => {
       expect(first).toMatchObject({ class: 'fault', detector: 'zscore' });
       expect(first!.time - ONSET).toBeLessThan(5000);
       expect(first!.deviations.map((d) => d.feature)).toContain('latency');
-      expect(after(verdicts, ONSET + 3000).filter((v) => v.class === 'overload')).toEqual([]);
+      expect(since(verdicts, ONSET + 3000).filter((v) => v.class === 'overload')).toEqual([]);
       // 40 → 240 ms is 6×, but it adds 200 ms: a warning, not critical, with no SLO configured.
       expect(first!.severity).toBe('warning');
     }
@@ -36,7 +36,7 @@ describe('verdict classes', () => {
     const warm: Phase = { ms: 60_000, rate: 100, workers: 8, serviceMs: 40 };
     for (const seed of [1, 2]) {
       const { verdicts } = judge(upstreamCalls([warm, { ...warm, ms: 10_000, rate: 190 }], seed));
-      const late = after(verdicts, ONSET + 3000);
+      const late = since(verdicts, ONSET + 3000);
       expect(late.filter((v) => v.anomaly)).toEqual([]);
       expect(late.filter((v) => v.class === 'overload').length).toBeGreaterThan(late.length / 2);
     }
@@ -58,8 +58,8 @@ describe('verdict classes', () => {
   it('calls a demand burst the upstream absorbs demand: no anomaly', () => {
     for (const seed of [1, 2, 3]) {
       const { verdicts } = judge(upstreamCalls([WARM, { ...WARM, ms: 20_000, rate: 60 }], seed));
-      expect(after(verdicts).filter((v) => v.anomaly)).toEqual([]);
-      const late = after(verdicts, ONSET + 10_000);
+      expect(since(verdicts).filter((v) => v.anomaly)).toEqual([]);
+      const late = since(verdicts, ONSET + 10_000);
       expect(late.filter((v) => v.class === 'demand').length).toBeGreaterThan(0.5 * late.length);
     }
   });
@@ -69,7 +69,7 @@ describe('verdict classes', () => {
     const calls = upstreamCalls([fast, { ...fast, ms: 10_000, serviceMs: 2.3 }], 4);
     expect(firstAnomaly(judge(calls).verdicts)).toMatchObject({ class: 'fault', severity: 'warning' });
     const withSlo = judge(calls, { slo: { 'svc/work': { latencyP95Ms: 2 } } }).verdicts;
-    expect(after(withSlo).some((v) => v.anomaly && v.severity === 'critical')).toBe(true);
+    expect(since(withSlo).some((v) => v.anomaly && v.severity === 'critical')).toBe(true);
   });
 
   it('finds an upstream leak from its process’s memory within 5 s, and not a warm-up', () => {
@@ -107,7 +107,7 @@ describe('verdict classes', () => {
     const { verdicts } = judge(upstreamCalls([WARM, { ...WARM, ms: 20_000, serviceMs: 120, cv: 0.9 }], 8));
     let episodes = 0;
     let open = false;
-    for (const v of after(verdicts)) {
+    for (const v of since(verdicts)) {
       if (v.anomaly && !open) episodes++;
       open = v.anomaly;
     }
