@@ -43,7 +43,8 @@ export interface LimitAdjustment {
  * - `not_saturated`: latency rose but does not grow with concurrency (a slower upstream, or other
  *   traffic): the no-load latency was re-learned instead of shrinking.
  * - `verifying`: latency rose while the pool was full, where concurrency cannot vary by itself: one
- *   step up tells a saturated upstream (latency follows) from a slower one (it does not).
+ *   step up (or down, at the maximum limit) tells a saturated upstream (latency follows) from a
+ *   slower one (it does not).
  * - `unverified`: latency rose, but nothing yet shows it depends on concurrency: held.
  * - `saturated`: latency grows with concurrency: the pool is limited to the upstream's capacity.
  */
@@ -54,6 +55,8 @@ export interface LoadJudgement {
   readonly response: ConcurrencyJudgement;
   readonly latencyMs: number;
   readonly noLoadLatencyMs: number | undefined;
+  /** For `verifying`: which way the limit stepped. */
+  readonly step?: 'up' | 'down';
 }
 
 /** What the controller currently believes (for status pages and tests). */
@@ -282,13 +285,17 @@ export class PoolController implements LimitController {
           this.#earlyProbesLeft = 4;
           this.#nextProbeAt = now + o.earlyProbeIntervalMs / 2;
           return;
-        } else if (w.saturation >= 0.5 && this.#limit < o.maxLimit && verifyFrom === undefined) {
-          // A full pool pins concurrency, so its calls cannot show a response: step up once and see
+        } else if (w.saturation >= 0.5 && verifyFrom === undefined && this.#limit > o.minLimit) {
+          // A full pool pins concurrency, so its calls cannot show a response: step once and see
           // whether latency follows. Growing is the safe experiment: a saturated upstream queues a
-          // few more calls for one window; a slower one gets the room it needs.
-          this.#note(now, 'verifying', response, w);
+          // few more calls for one window; a slower one gets the room it needs. At the maximum
+          // limit only a step down can ask; it costs one window of a slightly smaller pool.
+          const up = this.#limit < o.maxLimit;
+          this.#note(now, 'verifying', response, w, up ? 'up' : 'down');
           this.#set(
-            Math.max(this.#limit + 1, this.#limit * (1 + o.verifyStep)),
+            up
+              ? Math.max(this.#limit + 1, this.#limit * (1 + o.verifyStep))
+              : Math.min(this.#limit - 1, this.#limit / (1 + o.verifyStep)),
             'verify_step',
             now,
             this.#evidence(w),
@@ -401,13 +408,20 @@ export class PoolController implements LimitController {
     return now < this.#saturatedUntil;
   }
 
-  #note(now: number, kind: LoadJudgement['kind'], response: ConcurrencyJudgement, w: WindowStats): void {
+  #note(
+    now: number,
+    kind: LoadJudgement['kind'],
+    response: ConcurrencyJudgement,
+    w: WindowStats,
+    step?: 'up' | 'down',
+  ): void {
     this.#judgement = {
       time: now,
       kind,
       response,
       latencyMs: w.latencyMs,
       noLoadLatencyMs: this.#noLoad.value,
+      ...(step === undefined ? {} : { step }),
     };
   }
 

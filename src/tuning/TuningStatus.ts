@@ -44,17 +44,17 @@ export function describeJudgement(poolId: string, judgement: LoadJudgement): str
   const slope = Number.isFinite(r.slope) ? ` (slope ${r.slope.toFixed(2)})` : '';
   const rise =
     judgement.noLoadLatencyMs !== undefined && judgement.noLoadLatencyMs > 0
-      ? `latency ${round(judgement.latencyMs)} ms, ${(judgement.latencyMs / judgement.noLoadLatencyMs).toFixed(1)}× its level without load,`
+      ? `latency ${round(judgement.latencyMs)} ms, ${(judgement.latencyMs / judgement.noLoadLatencyMs).toFixed(1)}× its level without load`
       : `latency ${round(judgement.latencyMs)} ms`;
   switch (judgement.kind) {
     case 'not_saturated':
-      return `${poolId}: ${rise} does not grow with concurrency${slope}: the upstream got slower or serves others, it is not saturated — limit kept, no-load level re-learned`;
+      return `${poolId}: ${rise}, does not grow with concurrency${slope}: the upstream got slower or serves others, it is not saturated — limit kept, no-load level re-learned`;
     case 'verifying':
-      return `${poolId}: ${rise} with the pool full — stepping the limit up once to see whether latency follows concurrency`;
+      return `${poolId}: ${rise}, with the pool full — stepping the limit ${judgement.step ?? 'up'} once to see whether latency follows concurrency`;
     case 'unverified':
       return `${poolId}: ${rise}, but nothing shows it depends on concurrency yet — limit kept`;
     case 'saturated':
-      return `${poolId}: ${rise} grows with concurrency${slope}: the upstream is saturated — limit kept near its capacity`;
+      return `${poolId}: ${rise}, grows with concurrency${slope}: the upstream is saturated — limit kept near its capacity`;
   }
 }
 

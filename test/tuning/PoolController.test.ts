@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PoolController, SeededRandom, type SimResult, simulatePool } from '../../src/tuning/index.js';
+import { runClosedLoop } from './closedLoop.js';
 import { feed, scenario } from './fixtures.js';
 
 const seeded = (seed: number) => {
@@ -107,6 +108,30 @@ describe('PoolController in simulated time', () => {
     const a = run({}, 5);
     const b = run({}, 5);
     expect(Array.from(a.traceLimit)).toEqual(Array.from(b.traceLimit));
+  });
+});
+
+describe('PoolController in a closed loop (a fixed number of agents)', () => {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const window = (t: { ms: number[]; limit: number[] }, from: number, to: number) =>
+    t.limit.filter((_, i) => t.ms[i]! >= from && t.ms[i]! < to);
+
+  it.each([
+    ['below its maximum', 12, 16],
+    ['at its maximum, where only a step down can ask', 12, 12],
+  ])('finds a worker-limited upstream’s capacity when the pool starts %s', (_, initialLimit, maxLimit) => {
+    // 16 agents, 4 workers of 20 ms: the pool is full from the first call, so concurrency is pinned
+    // and only a step of the limit shows that latency follows it.
+    const trace = runClosedLoop(
+      { callers: 16, workers: 4, workersAfter: 2, changeAtMs: 16_000, serviceMs: 20, durationMs: 26_000 },
+      new PoolController({ initialLimit, minLimit: 1, maxLimit }, 0),
+    );
+    const first = median(window(trace, 8_000, 16_000));
+    expect(first).toBeGreaterThanOrEqual(3);
+    expect(first).toBeLessThanOrEqual(7);
+    const halved = median(window(trace, 21_000, 26_000));
+    expect(halved).toBeGreaterThanOrEqual(1);
+    expect(halved).toBeLessThanOrEqual(4);
   });
 });
 
