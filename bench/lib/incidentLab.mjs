@@ -37,6 +37,9 @@ export async function startGateway({ services, toolscope, t0 }) {
       command: process.execPath,
       args: [INCIDENT_SERVER],
       env: { INCIDENT_PLAN: JSON.stringify({ t0, ...plan }) },
+      // One backend of known capacity that every client shares (per-session isolation would start a
+      // process, and so the fixture's workers, per client).
+      isolation: 'shared',
     };
   }
   const config = join(dir, 'toolscope.json');
@@ -65,9 +68,19 @@ export async function startGateway({ services, toolscope, t0 }) {
     });
     child.once('exit', (code) => reject(new Error(`gateway exited (${code}): ${stderr}`)));
   });
+  let exit;
+  child.once('exit', (code, signal) => {
+    exit = { code, signal };
+  });
   return {
     url: `${base}/mcp`,
     base,
+    /** Why the gateway is gone, with its last stderr; undefined while it runs. */
+    death() {
+      return exit === undefined
+        ? undefined
+        : `gateway exited (code ${exit.code}, signal ${exit.signal}): ${stderr.slice(-2000)}`;
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -79,11 +92,18 @@ export async function startGateway({ services, toolscope, t0 }) {
   };
 }
 
-/** GET /status without the series. */
-export async function readStatus(base) {
-  const response = await fetch(`${base}/status?series=0`);
-  if (!response.ok) throw new Error(`/status answered ${response.status}`);
-  return response.json();
+/** GET /status without the series; a few tries, since the read races the end of an overload. */
+export async function readStatus(base, tries = 3) {
+  for (let i = 1; ; i++) {
+    try {
+      const response = await fetch(`${base}/status?series=0`);
+      if (!response.ok) throw new Error(`/status answered ${response.status}`);
+      return await response.json();
+    } catch (error) {
+      if (i >= tries) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * i));
+    }
+  }
 }
 
 async function connect(url, name) {
