@@ -277,9 +277,10 @@ export class PoolController implements LimitController {
         } else if (this.#flatStreak >= 2 || stepped === 'flat') {
           // Not a response to concurrency: the upstream got slower (or serves someone else). Learn
           // the new latency instead of starving the pool.
+          // Noted first: the judgement compares with the level it is about to replace.
+          this.#note(now, 'not_saturated', response, w);
           this.#noLoad.set(w);
           this.#endSuspicion();
-          this.#note(now, 'not_saturated', response, w);
           // If the pool binds later, probes check the new estimate at lower concurrency soon.
           this.#probes = 0;
           this.#earlyProbesLeft = 4;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type LimitController,
+  type LoadJudgement,
   PoolController,
   SeededRandom,
   type SimScenario,
@@ -48,12 +50,35 @@ function roomy(rate: number, change: { serviceScale?: number; rateScale?: number
 }
 
 function compare(sc: SimScenario, seed = 1) {
-  const tuned = simulatePool(sc, new PoolController({ initialLimit: INITIAL, random: seeded(seed) }));
+  const controller = new PoolController({ initialLimit: INITIAL, random: seeded(seed) });
+  // Every judgement the controller made, as a status page would have shown it.
+  const judgements: LoadJudgement[] = [];
+  const note = () => {
+    const j = controller.state.judgement;
+    if (j !== undefined && j !== judgements.at(-1)) judgements.push(j);
+  };
+  const watched: LimitController = {
+    get limit() {
+      return controller.limit;
+    },
+    onSample(sample) {
+      const limit = controller.onSample(sample);
+      note();
+      return limit;
+    },
+    onTick(now) {
+      const limit = controller.onTick(now);
+      note();
+      return limit;
+    },
+  };
+  const tuned = simulatePool(sc, watched);
   const fixed = simulatePool(sc, staticLimit(INITIAL));
   return {
     tuned: summarize(tuned, ON, sc.durationMs),
     fixed: summarize(fixed, ON, sc.durationMs),
     lowest: Math.min(...Array.from(tuned.traceLimit).filter((_, i) => tuned.traceMs[i]! >= 5000)),
+    judgements,
   };
 }
 
@@ -68,8 +93,14 @@ describe('the tuner does no harm', () => {
 
   it('grows, rather than shrinks, when a ×6 slower dependency with room needs more calls in flight', () => {
     // 70 calls/s: 8.4 in flight at 120 ms, so a limit of 10 binds and queues inside toolscope.
-    const { tuned, fixed, lowest } = compare(roomy(70, { serviceScale: 6 }));
+    const { tuned, fixed, lowest, judgements } = compare(roomy(70, { serviceScale: 6 }));
     expect(lowest).toBeGreaterThanOrEqual(INITIAL);
+    // What the status page says: the tool got several times slower than its old level, and that
+    // slowness does not follow concurrency.
+    const relearned = judgements.find((j) => j.kind === 'not_saturated');
+    expect(relearned?.latencyMs).toBeGreaterThan(
+      3 * (relearned?.noLoadLatencyMs ?? Number.POSITIVE_INFINITY),
+    );
     expect(tuned.goodputPerSec).toBeGreaterThanOrEqual(0.99 * fixed.goodputPerSec);
     expect(tuned.p99Ms).toBeLessThanOrEqual(fixed.p99Ms);
   });
