@@ -8,6 +8,8 @@ export interface ProbeResult {
   /** Standard error of its logarithm. */
   readonly logSe: number;
   readonly samples: number;
+  /** Mean pool concurrency the probe's calls were admitted at (themselves included). */
+  readonly meanInFlight: number;
 }
 
 /**
@@ -20,6 +22,7 @@ export interface ProbeResult {
  */
 export class NoLoadProbe {
   readonly #samples: number[] = [];
+  #inFlightSum = 0;
 
   constructor(
     readonly startMs: number,
@@ -42,6 +45,7 @@ export class NoLoadProbe {
     const admitted = sample.time - sample.latencyMs;
     if (admitted < this.startMs || admitted >= this.admitUntilMs || sample.inFlight >= this.limit) return;
     this.#samples.push(sample.latencyMs);
+    this.#inFlightSum += sample.inFlight + 1;
   }
 
   get samples(): number {
@@ -53,6 +57,11 @@ export class NoLoadProbe {
     const n = this.#samples.length;
     if (n < minSamples) return undefined;
     const robust = robustLatency(Float64Array.from(this.#samples), trim);
-    return { latencyMs: robust.valueMs, logSe: robust.logSe, samples: n };
+    return {
+      latencyMs: robust.valueMs,
+      logSe: robust.logSe,
+      samples: n,
+      meanInFlight: this.#inFlightSum / n,
+    };
   }
 }

@@ -8,7 +8,7 @@ import {
 import { LatencyWindow, type WindowStats } from './LatencyWindow.js';
 import type { LimitController, LimitSample } from './LimitController.js';
 import { NoLoadLatency } from './NoLoadLatency.js';
-import { NoLoadProbe } from './NoLoadProbe.js';
+import { NoLoadProbe, type ProbeResult } from './NoLoadProbe.js';
 import {
   type PoolControllerOptions,
   type ResolvedPoolControllerOptions,
@@ -477,6 +477,12 @@ export class PoolController implements LimitController {
     this.#probe = undefined;
     this.#probeAdmitting = false;
     const result = complete ? probe.result(this.#o.latencyTrim, 8) : undefined;
+    const before = this.#lastWindow;
+    if (result !== undefined && before !== undefined && probeResponse(result, before) === 'queueing') {
+      // A probe is a step of the limit too: latency that fell with concurrency is a saturated
+      // upstream's (a slower one keeps its latency at any concurrency).
+      this.#saturatedUntil = Math.max(this.#saturatedUntil, now + SATURATION_MEMORY_MS);
+    }
     if (result !== undefined) {
       const consistent = this.#noLoad.probe(result, probe.limit);
       const early = this.#probes <= this.#o.earlyProbes;
@@ -529,6 +535,14 @@ export class PoolController implements LimitController {
       drops: w?.drops ?? 0,
     };
   }
+}
+
+/** {@link stepResponse} between a probe (the lower concurrency) and the window before it. */
+function probeResponse(probe: ProbeResult, window: WindowStats): 'queueing' | 'flat' | 'unknown' {
+  return stepResponse(
+    { ...window, meanInFlight: probe.meanInFlight, latencyMs: probe.latencyMs, logSe: probe.logSe },
+    window,
+  );
 }
 
 /**
