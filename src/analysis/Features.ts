@@ -179,11 +179,14 @@ export function extractFeatures(obs: CallObservation, kind: CallKind, out: Float
   const hasCpu = (obs.cpuUserMicros !== undefined || obs.cpuSystemMicros !== undefined) && cpuIsTheCalls(obs);
   const cpuUs = (obs.cpuUserMicros ?? 0) + (obs.cpuSystemMicros ?? 0);
   const ok = kind === CallKind.Success;
-  out[F_LATENCY] = ok ? Math.log(Math.max(0, obs.durationMs) + LATENCY_OFFSET_MS) : Number.NaN;
+  // The tool's own latency: the wait for a slot in our pool is load (the queue feature), not the
+  // tool. Counting it made every shrink of a pool look like a slower tool.
+  const executionMs = obs.durationMs - obs.queueWaitMs;
+  out[F_LATENCY] = ok ? Math.log(Math.max(0, executionMs) + LATENCY_OFFSET_MS) : Number.NaN;
   out[F_CPU] = ok && hasCpu ? Math.log(Math.max(0, cpuUs) + CPU_OFFSET_US) : Number.NaN;
   out[F_CPU_RATIO] =
     ok && hasCpu
-      ? Math.log((Math.max(0, cpuUs) + CPU_OFFSET_US) / (Math.max(0, obs.durationMs) * 1000 + CPU_OFFSET_US))
+      ? Math.log((Math.max(0, cpuUs) + CPU_OFFSET_US) / (Math.max(0, executionMs) * 1000 + CPU_OFFSET_US))
       : Number.NaN;
   out[F_HEAP] =
     ok && obs.heapAllocatedBytes !== undefined ? Math.asinh(obs.heapAllocatedBytes / HEAP_UNIT) : Number.NaN;
@@ -222,11 +225,11 @@ export function rawFeature(obs: CallObservation, j: number): number {
   const cpuUs = (obs.cpuUserMicros ?? 0) + (obs.cpuSystemMicros ?? 0);
   switch (j) {
     case F_LATENCY:
-      return obs.durationMs;
+      return obs.durationMs - obs.queueWaitMs;
     case F_CPU:
       return cpuUs;
     case F_CPU_RATIO:
-      return obs.durationMs > 0 ? cpuUs / (obs.durationMs * 1000) : 0;
+      return obs.durationMs - obs.queueWaitMs > 0 ? cpuUs / ((obs.durationMs - obs.queueWaitMs) * 1000) : 0;
     case F_HEAP:
       return obs.heapAllocatedBytes ?? 0;
     case F_INPUT:

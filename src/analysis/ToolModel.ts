@@ -203,9 +203,15 @@ export class ToolModel {
       !load.demandUp;
     this.forestStreak = forestAlone ? this.forestStreak + 1 : 0;
     const forestAlarm = this.forestStreak >= o.forestAlarmCalls;
-    const overload = load.saturated || load.refusedShare >= IMPACT_SHARE;
+    // Saturated upstream, or demand beyond what our pool serves (refused, or queued for a slot).
+    const overload = load.saturated || load.refusedShare >= IMPACT_SHARE || load.queued;
     const sloMissed = this.sloMissed();
-    const impact = load.refusedShare >= IMPACT_SHARE || load.overloadErrorShare >= IMPACT_SHARE || sloMissed;
+    // Callers feel it: refused, failed as overloaded, gave up waiting, or the SLO is missed.
+    const impact =
+      load.refusedShare >= IMPACT_SHARE ||
+      load.overloadErrorShare >= IMPACT_SHARE ||
+      (overload && load.abandonedShare >= IMPACT_SHARE) ||
+      sloMissed;
     let verdictClass: VerdictClass | undefined;
     let detector: Detector | undefined;
     if (fault !== 0 || leaking || forestAlarm) {

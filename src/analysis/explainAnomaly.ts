@@ -193,6 +193,8 @@ function explainOverload(load: LoadState, reasons: string[], recs: string[]): vo
     reasons.push(`${pct(load.overloadErrorShare)} of calls timed out or were refused as overloaded upstream`);
   if (load.queueShare >= 0.1)
     reasons.push(`waiting for a pool slot is ${pct(load.queueShare)} of the latency callers see`);
+  if (load.abandonedShare >= 0.01)
+    reasons.push(`${pct(load.abandonedShare)} of calls abandoned by their callers before an answer`);
   if (load.demandUp)
     reasons.push(
       `demand ${load.demandRatio.toFixed(1)}× its usual level (${load.arrivalRate.toFixed(0)}/s vs ${load.usualRate.toFixed(0)}/s)`,

@@ -15,6 +15,8 @@ const REUSE_MS = 100;
 const REUSE_CALLS = 16;
 /** A share of calls refused by our pool, or failed with upstream overload or timeouts, that users feel. */
 export const IMPACT_SHARE = 0.05;
+/** Waiting for a slot in our pool this share of the caller's latency: demand beyond what the pool serves. */
+export const OWN_QUEUE_SHARE = 0.5;
 
 /**
  * One tool's load as its calls show it. Four readings are kept apart:
@@ -44,6 +46,10 @@ export interface LoadState {
   readonly refusedShare: number;
   /** Share of calls that timed out or that the upstream refused as overloaded, recent. */
   readonly overloadErrorShare: number;
+  /** Share of calls their callers cancelled (gave up on), recent. */
+  readonly abandonedShare: number;
+  /** toolscope's own queueing: waiting for a slot is at least {@link OWN_QUEUE_SHARE} of the latency. */
+  readonly queued: boolean;
   /** Saturation evidence: latency follows concurrency, or overload errors. */
   readonly saturated: boolean;
   /** Demand materially above its usual level. */
@@ -69,6 +75,7 @@ export class LoadModel {
   #queueShare = 0;
   #refused = 0;
   #overloadErrors = 0;
+  #abandoned = 0;
   #cached: LoadState | undefined;
   #cachedAt = Number.NEGATIVE_INFINITY;
   #callsSinceCache = 0;
@@ -82,6 +89,7 @@ export class LoadModel {
     const overloadError = obs.errorType === 'timeout' || (obs.errorType === 'overloaded' && !refused);
     this.#refused += SHARE_ALPHA * ((refused ? 1 : 0) - this.#refused);
     this.#overloadErrors += SHARE_ALPHA * ((overloadError ? 1 : 0) - this.#overloadErrors);
+    this.#abandoned += SHARE_ALPHA * ((obs.errorType === 'cancelled' ? 1 : 0) - this.#abandoned);
     if (refused || obs.errorType === 'cancelled' || obs.errorType === 'invalid_params') return;
     const concurrency = obs.inFlightAtStart + 1;
     this.#concurrency += SHARE_ALPHA * (concurrency - this.#concurrency);
@@ -132,6 +140,8 @@ export class LoadModel {
       queueShare: this.#queueShare,
       refusedShare: this.#refused,
       overloadErrorShare: this.#overloadErrors,
+      abandonedShare: this.#abandoned,
+      queued: this.#queueShare >= OWN_QUEUE_SHARE,
       // Any horizon will do: the last second sees a surge first, the last ten have the samples.
       saturated:
         response.verdict === 'queueing' ||

@@ -14,4 +14,4 @@ export {
   ResponseGroup,
 } from './ConcurrencyResponse.js';
 export { LatencyCurve } from './LatencyCurve.js';
-export { IMPACT_SHARE, LoadModel, type LoadState } from './LoadModel.js';
+export { IMPACT_SHARE, LoadModel, type LoadState, OWN_QUEUE_SHARE } from './LoadModel.js';

@@ -55,6 +55,29 @@ describe('verdict classes', () => {
     expect(first!.reasons.join(' ')).toMatch(/refused/);
   });
 
+  it('makes toolscope’s own queueing an overload once callers give up waiting', () => {
+    // The upstream serves as before; our pool is the bottleneck: each call waits 3× its service time
+    // for a slot, and one in eight callers cancels before an answer.
+    const calls = upstreamCalls([WARM, { ...WARM, ms: 10_000 }], 4).map((c, i) => {
+      if (c.startTime < ONSET) return c;
+      const waited = { ...c, queueWaitMs: 3 * c.durationMs, durationMs: 4 * c.durationMs };
+      return i % 8 === 0 ? { ...waited, outcome: 'error' as const, errorType: 'cancelled' as const } : waited;
+    });
+    const first = firstAnomaly(judge(calls).verdicts);
+    expect(first).toMatchObject({ class: 'overload', detector: 'load' });
+    expect(first!.reasons.join(' ')).toMatch(/abandoned by their callers/);
+    expect(first!.reasons.join(' ')).toMatch(/waiting for a pool slot/);
+  });
+
+  it('keeps a queue nobody gives up on quiet: overload, not an anomaly', () => {
+    const calls = upstreamCalls([WARM, { ...WARM, ms: 10_000 }], 4).map((c) =>
+      c.startTime < ONSET ? c : { ...c, queueWaitMs: 3 * c.durationMs, durationMs: 4 * c.durationMs },
+    );
+    const late = since(judge(calls).verdicts, ONSET + 3000);
+    expect(late.filter((v) => v.anomaly)).toEqual([]);
+    expect(late.filter((v) => v.class === 'overload').length).toBeGreaterThan(late.length / 2);
+  });
+
   it('calls a demand burst the upstream absorbs demand: no anomaly', () => {
     for (const seed of [1, 2, 3]) {
       const { verdicts } = judge(upstreamCalls([WARM, { ...WARM, ms: 20_000, rate: 60 }], seed));
