@@ -7,5 +7,6 @@ export type {
   DiscoveryConfig,
   HealthConfig,
   ListenConfig,
+  SamplingConfig,
   TelemetryConfig,
 } from './toolscopeSchema.js';

@@ -51,6 +51,8 @@ interface PendingSpan {
   readonly prompt: string | undefined;
   /** `mcp.protocol.version` the span got at its start (undefined: not known then, or not recording). */
   readonly version: string | undefined;
+  /** The span's context, when one was made anyway (the duration's exemplar points at its trace). */
+  context?: Context | undefined;
 }
 
 type Message = Record<string, unknown> & {
@@ -211,7 +213,8 @@ export class TracingTransport implements Transport {
     this.#sent.set(message.id as string | number, pending);
     // No trace to continue (nothing recorded, no context from the caller): nothing to inject, no copies.
     if (!isSpanContextValid(pending.span.spanContext())) return message;
-    return { ...message, params: injectContext(message.params, trace.setSpan(parent, pending.span)) };
+    pending.context = trace.setSpan(parent, pending.span);
+    return { ...message, params: injectContext(message.params, pending.context) };
   }
 
   #startNotification(message: Message, parent: Context): [Message, Span] {
@@ -240,6 +243,7 @@ export class TracingTransport implements Transport {
         const pending = this.#startSpan(message, SpanKind.SERVER, parent, links);
         span = pending.span;
         spanContext = trace.setSpan(parent, span);
+        pending.context = spanContext;
         if (message.id !== undefined) {
           if (this.#received.size < this.#maxPending) this.#received.set(message.id, pending);
           span = undefined;
@@ -407,6 +411,7 @@ export class TracingTransport implements Transport {
       errorType,
       statusCode,
       (performance.now() - entry.start) / 1000,
+      entry.context,
     );
   }
 
@@ -445,6 +450,7 @@ export class TracingTransport implements Transport {
     errorType: string | undefined,
     statusCode: string | undefined,
     seconds: number,
+    traceContext?: Context,
   ): void {
     // Service, network and protocol version are fixed per transport (the version once
     // negotiated), so attributes are cached per transport, by side, method, tool or prompt and
@@ -493,6 +499,7 @@ export class TracingTransport implements Transport {
     (side === 'client' ? instruments.clientOperation : instruments.serverOperation).record(
       seconds,
       attributes,
+      traceContext,
     );
   }
 
