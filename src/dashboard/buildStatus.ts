@@ -4,8 +4,8 @@ import { VERSION } from '../version.js';
 import type { AnomalyLog } from './AnomalyLog.js';
 import { poolLimitSeries } from './poolLimitSeries.js';
 import { redactCommand, safeUrl } from './redactCommand.js';
-import type { LoadProfileRecord, StatusHost } from './StatusHost.js';
-import type { ServiceStatus, StatusSnapshot, ToolStatus } from './StatusSnapshot.js';
+import type { LoadProfileRecord, StatusHost, TraceSource } from './StatusHost.js';
+import type { ServiceStatus, StatusSnapshot, ToolStatus, TraceLink } from './StatusSnapshot.js';
 
 /** What a status request asks for. */
 export interface StatusQuery {
@@ -24,6 +24,8 @@ export interface StatusQuery {
 }
 
 const UNKNOWN_PATTERN: LoadProfileRecord = { pattern: 'unknown' };
+/** How far before an alert's `since` its calls are looked for. */
+const ALERT_LEAD_MS = 5000;
 const BREAKER_RANK = { closed: 0, half_open: 1, open: 2 } as const;
 
 /**
@@ -77,6 +79,7 @@ export function buildStatus(
 
   const alerts = host.analysis.alerts.status();
   const capture = host.profiling.capture;
+  const traces = traceLinker(host.traces, now);
   const snapshot: StatusSnapshot = {
     version: VERSION,
     pid: process.pid,
@@ -88,10 +91,20 @@ export function buildStatus(
     services: services(host, now, query.stderrLines ?? 20),
     tools,
     alerts: {
-      active: alerts.active,
-      recent: alerts.history.filter((event) => event.time >= since),
+      // The calls that made the condition hold: from a little before it began (an alert judges a
+      // window of calls) to now, or to its end for a resolved one.
+      active: alerts.active.map((alert) => ({
+        ...alert,
+        traces: traces(alert, alert.since - ALERT_LEAD_MS, now),
+      })),
+      recent: alerts.history
+        .filter((event) => event.time >= since)
+        .map((event) => ({ ...event, traces: traces(event, event.since - ALERT_LEAD_MS, event.time) })),
     },
-    anomalies: anomalies.episodes(since),
+    // An episode starts with its first anomalous call: its calls are the ones that started within it.
+    anomalies: anomalies
+      .episodes(since)
+      .map((episode) => ({ ...episode, traces: traces(episode, episode.start, episode.end ?? now) })),
     tuning: { enabled: host.tuning !== undefined, dryRun: host.tuning?.dryRun ?? false, decisions },
     profiles: {
       running: capture.running,
@@ -122,6 +135,32 @@ export function buildStatus(
     snapshot.series = { ...set, limits: poolLimitSeries(set.t, set.bucketMs, limits, decisions) };
   }
   return snapshot;
+}
+
+/**
+ * Finds the kept traces of a subject (a tool, or every tool of a service) between
+ * two times, as links; none when traces are not exported.
+ */
+function traceLinker(
+  source: TraceSource | undefined,
+  now: number,
+): (subject: { service: string; tool: string | undefined }, from: number, to: number) => TraceLink[] {
+  if (!source) return () => [];
+  const base = source.jaegerUrl?.replace(/\/+$/, '');
+  return (subject, from, to) =>
+    source.kept
+      .find({ service: subject.service, tool: subject.tool, from, to: Math.min(to, now) })
+      .map((kept) => {
+        const link: TraceLink = {
+          traceId: kept.traceId,
+          reason: kept.reason,
+          time: kept.time,
+          durationMs: kept.durationMs,
+          key: `${kept.service}/${kept.tool}`,
+        };
+        if (base) link.url = `${base}/trace/${kept.traceId}`;
+        return link;
+      });
 }
 
 /** `service/tool` → the name store-mode agents call (or the proxy's original name). */

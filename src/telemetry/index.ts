@@ -17,6 +17,7 @@ export {
   metricViews,
   TOOLSCOPE_SECONDS_BUCKETS,
 } from './instruments.js';
+export { type KeptTrace, KeptTraceLog, type KeptTraceQuery } from './KeptTraceLog.js';
 export {
   type BucketExemplar,
   type ExemplarGate,
