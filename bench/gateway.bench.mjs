@@ -23,6 +23,7 @@ const IN_FLIGHT = 16;
 const ECHO = join(BENCH_DIR, 'fixtures/echo-server.mjs');
 const FORWARDER = join(BENCH_DIR, 'fixtures/forwarder.mjs');
 const TRACED_FORWARDER = join(BENCH_DIR, 'fixtures/traced-forwarder.mjs');
+const OTLP_SINK = join(BENCH_DIR, 'fixtures/otlp-sink.mjs');
 const CLI = join(ROOT, 'dist/cli.js');
 const MCP_PROXY = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
 // The SDK's HTTP client shares one AbortSignal across requests; toolscope's own fetch wrapper keeps
@@ -53,6 +54,13 @@ writeFileSync(
   }),
 );
 
+// Tail sampling (issue 20): every call recorded, 2 % of ordinary traces exported.
+const sampledConfig = join(dir, 'toolscope-sampled.json');
+writeFileSync(
+  sampledConfig,
+  JSON.stringify({ mcpServers: {}, toolscope: { telemetry: { sampling: { ratio: 0.02 } } } }),
+);
+
 /** Environment for toolscope processes: quiet, metrics on a private port (the default setup otherwise). */
 async function toolscopeEnv() {
   return {
@@ -81,6 +89,24 @@ const stdioScenarios = [
       command: node,
       args: [CLI, 'proxy', '--', node, ECHO],
       env: await toolscopeEnv(),
+    }),
+  },
+  {
+    name: 'toolscope proxy, traces exported (OTLP)',
+    tool: 'echo',
+    command: async () => ({
+      command: node,
+      args: [CLI, 'proxy', '--', node, ECHO],
+      env: { ...(await toolscopeEnv()), OTEL_EXPORTER_OTLP_ENDPOINT: await otlpSink() },
+    }),
+  },
+  {
+    name: 'toolscope proxy, traces exported at ratio 0.02',
+    tool: 'echo',
+    command: async () => ({
+      command: node,
+      args: [CLI, 'proxy', '--config', sampledConfig, '--', node, ECHO],
+      env: { ...(await toolscopeEnv()), OTEL_EXPORTER_OTLP_ENDPOINT: await otlpSink() },
     }),
   },
   {
@@ -134,6 +160,16 @@ function waitFor(child, pattern, stream = 'stdout') {
       }
     });
   });
+}
+
+/** One OTLP/HTTP sink process for the paths that export traces, started on first use. */
+let sink;
+async function otlpSink() {
+  if (!sink) {
+    const child = spawn(node, [OTLP_SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
+    sink = waitFor(child, /listening (\d+)/).then(([, port]) => ({ child, url: `http://127.0.0.1:${port}` }));
+  }
+  return (await sink).url;
 }
 
 async function stopChild(child) {
@@ -348,7 +384,11 @@ const httpRows = [...http].map(([name, r]) => [
   fmt(r.throughput, 0),
   `${fmt((100 * r.throughput) / directHttp.throughput, 0)} %`,
 ]);
+if (sink) await stopChild((await sink).child);
+
 const proxy = stdio.get('toolscope proxy');
+const exportAll = stdio.get('toolscope proxy, traces exported (OTLP)');
+const exportShare = stdio.get('toolscope proxy, traces exported at ratio 0.02');
 const core = stdio.get('toolscope proxy, core only');
 const traced = stdio.get('reference: forwarder + 1 span + 1 histogram');
 const gateway = stdio.get('toolscope gateway');
@@ -387,6 +427,17 @@ histogram sample per call (no context propagation, no pipeline; \`bench/fixtures
 ${fmt((100 * traced.throughput) / forwarder.throughput, 0)} % of the forwarder's throughput at ${fmt(traced.p50 / forwarder.p50)}× its p50: that is what a span per call costs on this
 machine before any of toolscope's work (a gateway hop records two spans, SERVER and CLIENT, per the MCP semantic
 conventions, plus six histograms, validation, admission and the guard).
+
+Traces (issue 20): the default proxy above exports no traces. With an OTLP endpoint (a sink process that accepts
+and drops every export, standing in for the Collector) it records and exports both spans of every call; at
+\`sampling.ratio\` 0.02 it still records every call, holds each call's spans until the call ends, and exports
+failed, flagged, slow and 2 % of ordinary calls. ${
+    exportAll.cpu && exportShare.cpu && proxy.cpu
+      ? `Hop CPU per call: ${fmt(proxy.cpu.own, 1)} µs without traces, ${fmt(exportAll.cpu.own, 1)} µs exporting every trace
+(+${fmt(exportAll.cpu.own - proxy.cpu.own, 1)} µs), ${fmt(exportShare.cpu.own, 1)} µs recording every call and exporting 2 % (+${fmt(exportShare.cpu.own - proxy.cpu.own, 1)} µs).`
+      : ''
+  } Throughput: ${fmt((100 * exportAll.throughput) / forwarder.throughput, 0)} % and ${fmt((100 * exportShare.throughput) / forwarder.throughput, 0)} % of the forwarder's, against
+${fmt((100 * proxy.throughput) / forwarder.throughput, 0)} % without traces.
 
 ${
   cpuRows.length === 0

@@ -25,6 +25,8 @@ const VARIANTS = [
   'minimal',
   'minimal-both',
   'toolscope',
+  'toolscope-tail-all',
+  'toolscope-tail-share',
   'toolscope-client',
   'traceloop',
   'sentry',
@@ -35,6 +37,10 @@ const LABELS = {
   minimal: 'reference: minimal OTel wrapper, server (1 span, 1 histogram)',
   'minimal-both': 'reference: minimal OTel wrappers, client + server (2 spans, 2 histograms, _meta)',
   toolscope: 'toolscope client + server',
+  'toolscope-tail-all':
+    'toolscope client + server, tail sampler at ratio 1 (the default: every trace exported)',
+  'toolscope-tail-share':
+    'toolscope client + server, tail sampler at ratio 0.02 (every call recorded, a share exported)',
   'toolscope-client': 'toolscope client only',
   traceloop: '@traceloop/instrumentation-mcp 0.27',
   sentry: '@sentry/node 11 wrapMcpServerWithSentry',
@@ -79,7 +85,19 @@ async function worker(variant) {
       shutdown: async () => {},
       forceFlush: async () => {},
     };
-    const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+    // toolscope as it runs now: its tail sampler in front of the batch processor (at ratio 1 it buffers
+    // nothing); it is also the exemplar gate of the latency histograms.
+    const sampler = variant.startsWith('toolscope-tail')
+      ? new (await import(join(ROOT, 'dist/telemetry/index.js'))).TailSampler({
+          ratio: variant === 'toolscope-tail-share' ? 0.02 : 1,
+          keep: ['errors', 'anomalies', 'slow'],
+          bufferSpans: 10_000,
+          next: new BatchSpanProcessor(exporter),
+        })
+      : undefined;
+    const provider = new BasicTracerProvider({
+      spanProcessors: [sampler ?? new BatchSpanProcessor(exporter)],
+    });
     api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
     api.trace.setGlobalTracerProvider(provider);
@@ -157,6 +175,7 @@ async function worker(variant) {
         forceFlush: async () => {},
       };
       const histograms = new LocalHistograms({ name: 'toolscope' }, { cardinalityLimit: 2000 });
+      histograms.setExemplarGate(sampler);
       const meterProvider = new MeterProvider({
         views: metricViews(2000),
         readers: [
@@ -173,7 +192,7 @@ async function worker(variant) {
         histograms,
       });
       wrapClient = instrumentClient;
-      if (variant === 'toolscope') wrapServer = instrumentServer;
+      if (variant !== 'toolscope-client') wrapServer = instrumentServer;
     } else {
       const { McpInstrumentation } = await import('@traceloop/instrumentation-mcp');
       const instrumentation = new McpInstrumentation();
@@ -318,6 +337,12 @@ own CPU time per call (median over blocks), which other load on the machine dist
 that counts and drops them (Sentry: a transport that counts and drops envelopes). Target: toolscope ≤ 1.5× bare p50.
 
 ${[line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')}
+
+Tail sampling (issue 20): every call is recorded either way; at ratio 1 (the default) the sampler only judges each
+trace at its root and passes spans through, at ratio 0.02 the spans of each call wait for its root and 98 % of
+ordinary traces are dropped: ${(cpuOf('toolscope-tail-all') - cpuOf('toolscope')).toFixed(1)} µs / ${(cpuOf('toolscope-tail-share') - cpuOf('toolscope')).toFixed(1)} µs CPU per call against toolscope without
+the sampler (${(cpuOf('toolscope-tail-all') / cpuOf('toolscope')).toFixed(2)}× / ${(cpuOf('toolscope-tail-share') / cpuOf('toolscope')).toFixed(2)}×). The exporter here drops what it gets for free; what a real OTLP
+export saves is measured in the proxy benchmark.
 
 Against the floor measured in the same run: toolscope client + server is ${(p50Of('toolscope') / p50Of('minimal-both')).toFixed(2)}× the minimal two-sided
 wrapper's p50 (CPU ${(cpuOf('toolscope') / cpuOf('minimal-both')).toFixed(2)}×), and the minimal one-span server wrapper alone is ${(p50Of('minimal') / bare).toFixed(2)}× bare. The

@@ -176,7 +176,7 @@ describe('tail sampling through the gateway (600 calls at ratio 0.02)', () => {
       30_000,
       1000,
     );
-    const ids = stored.flatMap((series) => series.exemplars.map((e) => e.labels.trace_id));
+    const ids = stored.flatMap((series) => series.exemplars.map((e) => String(e.labels.trace_id)));
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
     // The same series the Prometheus text format gives: the scrape in OpenMetrics changed nothing else.
     await eventually(
