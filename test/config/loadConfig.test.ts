@@ -65,6 +65,26 @@ describe('config', () => {
     expect(issues).toContain('toolscope: Unrecognized key: "typo"');
   });
 
+  it('exports every trace by default, and refuses a sampling ratio, class or Jaeger URL it cannot use', () => {
+    const { toolscope } = parseConfig({ mcpServers: {} });
+    expect(toolscope.telemetry.sampling).toEqual({
+      ratio: 1,
+      keep: ['errors', 'anomalies', 'slow'],
+      bufferSpans: 10_000,
+    });
+    const issues = issuesOf(() =>
+      parseConfig({
+        mcpServers: {},
+        toolscope: {
+          telemetry: { sampling: { ratio: 2, keep: ['errors', 'boring'] }, jaegerUrl: 'javascript:alert(1)' },
+        },
+      }),
+    );
+    expect(issues.some((issue) => issue.startsWith('toolscope.telemetry.sampling.ratio:'))).toBe(true);
+    expect(issues.some((issue) => issue.startsWith('toolscope.telemetry.sampling.keep.1:'))).toBe(true);
+    expect(issues).toContain('toolscope.telemetry.jaegerUrl: expected an http(s):// URL');
+  });
+
   it('refuses an agent that names an unknown service', () => {
     const issues = issuesOf(() =>
       parseConfig({
