@@ -3,6 +3,7 @@ import {
   type Context,
   type HrTime,
   type SpanContext,
+  SpanKind,
   SpanStatusCode,
   TraceFlags,
   trace,
@@ -42,6 +43,12 @@ export interface TailSamplerOptions {
   next: SpanProcessor;
   /** The "slower than p99" judge. @default a new {@link SlowCallThreshold} */
   slow?: SlowCallThreshold;
+  /**
+   * Instrumentation scope of toolscope's own records: an INTERNAL root span of
+   * it (a tuning decision, a task's lifecycle) is not a call, and is always
+   * exported, uncounted. @default "toolscope"
+   */
+  ownScope?: string;
 }
 
 const PENDING = 0;
@@ -59,6 +66,8 @@ class TraceEntry {
   state: State = PENDING;
   /** Set once the decision is final (the root ended, or the trace was decided early). */
   reason: KeepReason | DropReason | undefined;
+  /** Not a call (toolscope's own record): exported, never judged or counted. */
+  exempt = false;
   /** The draw's provisional reason for a trace exported from its start (`parent`, `ratio`). */
   provisional: KeepReason | undefined;
   /** Finished spans waiting for the decision (never the root). */
@@ -117,6 +126,8 @@ export function winsRatioDraw(traceId: string, ratio: number): boolean {
  * buffered at all, and at ratio 1 nothing is. The root of an exported trace
  * carries `toolscope.sampling.reason`. Past `bufferSpans`, the oldest undecided
  * trace is decided at once on what is known (`buffer_full` when dropped).
+ * toolscope's own records that are not calls (a tuning decision, a task's
+ * lifecycle: INTERNAL roots of its scope) are always exported.
  *
  * Also the exemplar gate of the latency histograms: a measurement carries its
  * trace's ids only when that trace is exported, and waits for the decision when
@@ -131,6 +142,7 @@ export class TailSampler implements SpanProcessor, ExemplarGate {
   readonly #bufferSpans: number;
   readonly #passThrough: boolean;
   readonly #slow: SlowCallThreshold;
+  readonly #ownScope: string;
   /** Undecided traces holding spans, oldest first. */
   readonly #waiting = new Set<TraceEntry>();
   #buffered = 0;
@@ -146,6 +158,7 @@ export class TailSampler implements SpanProcessor, ExemplarGate {
     this.#bufferSpans = options.bufferSpans;
     this.#passThrough = options.ratio >= 1;
     this.#slow = options.slow ?? new SlowCallThreshold();
+    this.#ownScope = options.ownScope ?? 'toolscope';
   }
 
   /** Every trace is exported (ratio 1): spans go straight through, nothing is buffered. */
@@ -189,6 +202,11 @@ export class TailSampler implements SpanProcessor, ExemplarGate {
 
   #root(span: Span, parent: SpanContext | undefined): TraceEntry {
     const entry = new TraceEntry(span);
+    if (span.kind === SpanKind.INTERNAL && span.instrumentationScope.name === this.#ownScope) {
+      entry.exempt = true;
+      entry.state = KEPT;
+      return entry;
+    }
     // Known at the start: such a trace is exported whatever happens, so its spans need no buffer.
     if (parentSampled(parent)) entry.provisional = 'parent';
     else if (winsRatioDraw(span.spanContext().traceId, this.#ratio)) entry.provisional = 'ratio';
@@ -201,7 +219,7 @@ export class TailSampler implements SpanProcessor, ExemplarGate {
     const parent = span.parentSpanContext;
     if (this.#passThrough && parent !== undefined && parent.isRemote !== true) return;
     const entry = entryOf(span);
-    if (entry === undefined || entry.root !== span) return;
+    if (entry === undefined || entry.root !== span || entry.exempt) return;
     const slow = this.#slow.observe(span.name, milliseconds(span.duration));
     if (entry.reason === undefined) this.#decide(entry, span, slow);
     if (entry.state === KEPT) span.setAttribute(ATTR_TS_SAMPLING_REASON, entry.reason as string);

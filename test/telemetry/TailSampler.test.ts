@@ -249,6 +249,21 @@ describe('TailSampler', () => {
     expect(sampler.keptReason(dropped)).toBeUndefined();
   });
 
+  it("exports toolscope's own records (a tuning decision), which are not calls, without judging them", () => {
+    const exported = new InMemorySpanExporter();
+    const sampler = new TailSampler({
+      ratio: 0,
+      keep: ['errors'],
+      bufferSpans: 100,
+      next: new SimpleSpanProcessor(exported),
+    });
+    const provider = new BasicTracerProvider({ spanProcessors: [sampler] });
+    provider.getTracer('toolscope').startSpan('toolscope.tuning svc', { kind: SpanKind.INTERNAL }).end();
+    provider.getTracer('an-app').startSpan('agent run', { kind: SpanKind.INTERNAL }).end();
+    expect(exported.getFinishedSpans().map((s) => s.name)).toEqual(['toolscope.tuning svc']);
+    expect(sampler.counts()).toEqual([{ decision: 'dropped', reason: 'ordinary', traces: 1 }]);
+  });
+
   it('exports the late span of a kept trace and drops the late span of a dropped one', () => {
     const { tracer, exported } = setup({ ratio: 0 });
     const kept = tracer.startSpan('tools/call svc_fail', { kind: SpanKind.SERVER });
