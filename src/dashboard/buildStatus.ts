@@ -4,8 +4,9 @@ import { VERSION } from '../version.js';
 import type { AnomalyLog } from './AnomalyLog.js';
 import { poolLimitSeries } from './poolLimitSeries.js';
 import { redactCommand, safeUrl } from './redactCommand.js';
-import type { LoadProfileRecord, StatusHost, TraceSource } from './StatusHost.js';
-import type { ServiceStatus, StatusSnapshot, ToolStatus, TraceLink } from './StatusSnapshot.js';
+import type { LoadProfileRecord, StatusHost } from './StatusHost.js';
+import type { ServiceStatus, StatusSnapshot, ToolStatus } from './StatusSnapshot.js';
+import { traceLinker } from './traceLinks.js';
 
 /** What a status request asks for. */
 export interface StatusQuery {
@@ -135,32 +136,6 @@ export function buildStatus(
     snapshot.series = { ...set, limits: poolLimitSeries(set.t, set.bucketMs, limits, decisions) };
   }
   return snapshot;
-}
-
-/**
- * Finds the kept traces of a subject (a tool, or every tool of a service) between
- * two times, as links; none when traces are not exported.
- */
-function traceLinker(
-  source: TraceSource | undefined,
-  now: number,
-): (subject: { service: string; tool: string | undefined }, from: number, to: number) => TraceLink[] {
-  if (!source) return () => [];
-  const base = source.jaegerUrl?.replace(/\/+$/, '');
-  return (subject, from, to) =>
-    source.kept
-      .find({ service: subject.service, tool: subject.tool, from, to: Math.min(to, now) })
-      .map((kept) => {
-        const link: TraceLink = {
-          traceId: kept.traceId,
-          reason: kept.reason,
-          time: kept.time,
-          durationMs: kept.durationMs,
-          key: `${kept.service}/${kept.tool}`,
-        };
-        if (base) link.url = `${base}/trace/${kept.traceId}`;
-        return link;
-      });
 }
 
 /** `service/tool` → the name store-mode agents call (or the proxy's original name). */
