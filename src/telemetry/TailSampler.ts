@@ -181,7 +181,10 @@ export class TailSampler implements SpanProcessor, ExemplarGate {
     return counts;
   }
 
-  /** Why the trace of `span` (a call's root, or any span under it) was exported; undefined if it was not or is not decided. */
+  /**
+   * Why the trace of `span` was exported: `span` is a call's root (or, below ratio 1,
+   * any span under it); undefined if the trace was not exported or is not decided yet.
+   */
   keptReason(span: ApiSpan): KeepReason | undefined {
     const entry = entryOf(span);
     return entry?.state === KEPT && entry.reason !== undefined ? (entry.reason as KeepReason) : undefined;
