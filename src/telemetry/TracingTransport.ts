@@ -356,7 +356,8 @@ export class TracingTransport implements Transport {
       span.setAttribute(sc.ATTR_RPC_RESPONSE_STATUS_CODE, statusCode);
     } else if (result?.isError === true && method === 'tools/call') {
       errorType = sc.ERROR_TYPE_TOOL_ERROR;
-      description = firstText(result);
+      // A tool error's text is part of its result (user data): the status says it only when results are captured.
+      if (this.#capture.results) description = firstText(result);
     }
     if (entry.tool !== undefined && this.#capture.results && result !== undefined) {
       span.setAttribute(
