@@ -1,6 +1,7 @@
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusSnapshot } from '../../src/dashboard/index.js';
+import { winsRatioDraw } from '../../src/telemetry/index.js';
 import { binomialBounds } from '../telemetry/binomialBounds.js';
 import { eventually, httpClient, ROOT, startHttpGateway, textOf, writeConfig } from './helpers.js';
 import { OtlpReceiver, type ReceivedSpan, SPAN_KIND } from './otlpReceiver.js';
@@ -14,6 +15,9 @@ import { freePort, PrometheusServer, requirePrometheus } from './prometheusServe
  * traces arrive at the ratio within binomial noise; `/metrics` in OpenMetrics
  * carries trace-id exemplars on the duration histograms; a real Prometheus
  * stores them; the dashboard links the episode to its kept traces in Jaeger.
+ * Arguments and results are not captured (the default): the fixture's answers
+ * name the trace each call ran in, so the test knows every call's trace id, also
+ * of the calls whose traces were dropped, and checks the draw call by call.
  */
 const RATIO = 0.02;
 const CLIENTS = 3;
@@ -35,6 +39,10 @@ let gateway: Awaited<ReturnType<typeof startHttpGateway>>;
 let prometheus: PrometheusServer;
 /** Sequence numbers of the calls that failed, as the clients saw them. */
 const failedSeqs = new Set<string>();
+/** Each call's sequence number by its trace id (named in the answer, see the fixture). */
+const seqOfTrace = new Map<string, string>();
+/** What the clients sent and got back: none of it may reach the spans or the status API. */
+const SEQ = /c\d-\d{3}/;
 let openMetrics = '';
 let prometheusText = '';
 let status: StatusSnapshot;
@@ -55,8 +63,6 @@ beforeAll(async () => {
       telemetry: {
         sampling: { ratio: RATIO },
         jaegerUrl: JAEGER,
-        // Only so the test can tell its calls apart in the receiver.
-        captureArguments: true,
       },
     },
   });
@@ -84,10 +90,11 @@ beforeAll(async () => {
             const outcome = fails.has(k) ? 'fail' : 'pass';
             const result = await client.callTool({ name: 'fix_lookup', arguments: { seq, outcome } });
             if (result.isError) failedSeqs.add(seq);
+            noteTrace(seq, textOf(result), fails.has(k) ? 'failed' : 'found');
           } else {
             const pause = k >= SLOW_FROM && k < SLOW_TO ? 'long' : 'short';
             const result = await client.callTool({ name: 'fix_work', arguments: { seq, pause } });
-            expect(textOf(result)).toBe(`done ${seq}`);
+            noteTrace(seq, textOf(result), 'done');
           }
         }
       } finally {
@@ -95,8 +102,12 @@ beforeAll(async () => {
       }
     }),
   );
-  // Observers run right after each answer; give the last batch a moment before reading figures.
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // Observers run right after each answer, all of them for one call together: once the metrics
+  // count every call, the analyzer, the trace log and the sampler's counts have seen them all.
+  await eventually(async () => {
+    const text = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metricValue(text, /^toolscope_call_duration_seconds_count\{/)).toBe(CLIENTS * CALLS_PER_CLIENT);
+  });
   openMetrics = await (
     await fetch(`${gateway.url}/metrics`, {
       headers: { accept: 'application/openmetrics-text; version=1.0.0' },
@@ -112,6 +123,13 @@ afterAll(async () => {
   await receiver.stop();
 });
 
+/** Checks an answer and notes the trace its call ran in. */
+function noteTrace(seq: string, text: string, word: string): void {
+  const match = new RegExp(`^${word} ${seq} trace ([0-9a-f]{32})$`).exec(text);
+  expect(match, text).not.toBeNull();
+  seqOfTrace.set(match?.[1] as string, seq);
+}
+
 /** The traces that reached the receiver once the gateway flushed on stop, by call. */
 async function arrivedCalls() {
   await gateway.stop();
@@ -119,8 +137,9 @@ async function arrivedCalls() {
     (s) => s.service === 'gateway' && s.kind === SPAN_KIND.server && s.name.startsWith('tools/call '),
   );
   return roots.map((root) => {
-    const args = JSON.parse(String(root.attributes['gen_ai.tool.call.arguments'])) as { seq: string };
-    return { root, seq: args.seq, spans: receiver.trace(root.traceId) };
+    const seq = seqOfTrace.get(root.traceId);
+    expect(seq, `a trace none of the calls ran in: ${root.traceId}`).toBeDefined();
+    return { root, seq: seq as string, spans: receiver.trace(root.traceId) };
   });
 }
 
@@ -136,6 +155,8 @@ function isWhole(spans: ReceivedSpan[], root: ReceivedSpan): boolean {
 describe('tail sampling through the gateway (600 calls at ratio 0.02)', () => {
   it('made 12 tool errors and one analyzer episode', () => {
     expect(failedSeqs.size).toBe(12);
+    // Every call ran in a trace of its own.
+    expect(seqOfTrace.size).toBe(CLIENTS * CALLS_PER_CLIENT);
     const episodes = status.anomalies.filter((e) => e.key === 'fix/work');
     expect(episodes.length).toBeGreaterThanOrEqual(1);
     expect(
@@ -205,6 +226,17 @@ describe('tail sampling through the gateway (600 calls at ratio 0.02)', () => {
       expect(['anomaly', 'slow', 'error', 'ratio']).toContain(link.reason);
     }
     episodeTraceIds = (episode?.traces ?? []).map((link) => link.traceId);
+    // The status API (and the page) serve every client's incidents: the links carry ids, never what a
+    // client sent or got back (not even the failed calls' error texts).
+    expect(JSON.stringify(status)).not.toMatch(SEQ);
+    for (const link of [
+      ...status.anomalies.flatMap((e) => e.traces ?? []),
+      ...status.alerts.active.flatMap((a) => a.traces ?? []),
+      ...status.alerts.recent.flatMap((a) => a.traces ?? []),
+    ])
+      expect(Object.keys(link).sort()).toEqual(
+        ['durationMs', 'key', 'reason', 'time', 'traceId', 'url'].filter((k) => k in link).sort(),
+      );
 
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -257,10 +289,22 @@ describe('tail sampling through the gateway (600 calls at ratio 0.02)', () => {
     expect(kept('anomaly')).toBe(flagged.filter((c) => reasonOf(c) === 'anomaly').length);
     expect(kept('slow')).toBe(calls.filter((c) => reasonOf(c) === 'slow').length);
 
-    // Ordinary calls: those kept for no other reason, drawn at the ratio.
-    const telling = calls.filter((c) => reasonOf(c) !== 'ratio').length;
-    const ordinary = CLIENTS * CALLS_PER_CLIENT - telling;
-    const drawn = calls.filter((c) => reasonOf(c) === 'ratio').length;
+    // Ordinary calls: those kept for no other reason, drawn at the ratio. The draw is made on the trace
+    // id, and the test knows every call's: exactly the ordinary calls whose id wins arrive, none other.
+    const arrivedSeqs = new Set(calls.map((c) => c.seq));
+    const tellingSeqs = new Set(calls.filter((c) => reasonOf(c) !== 'ratio').map((c) => c.seq));
+    const ordinaryTraces = [...seqOfTrace].filter(([, seq]) => !tellingSeqs.has(seq));
+    const winners = ordinaryTraces.filter(([traceId]) => winsRatioDraw(traceId, RATIO)).map(([, seq]) => seq);
+    const drawnSeqs = calls.filter((c) => reasonOf(c) === 'ratio').map((c) => c.seq);
+    expect(new Set(drawnSeqs)).toEqual(new Set(winners));
+    for (const [traceId, seq] of seqOfTrace)
+      if (!arrivedSeqs.has(seq)) expect(winsRatioDraw(traceId, RATIO), seq).toBe(false);
+    // And the draw is at the ratio, within binomial noise. (About 480 calls are ordinary here, the
+    // episode's calls being flagged: the exact interval at alpha = 1e-6 is [0, 28]. Its low end is 0
+    // because no draw at all has probability 6e-5; the check above is what fails a sampler that never
+    // draws, and the unit test pins the rate on 5,000 draws.)
+    const ordinary = ordinaryTraces.length;
+    const drawn = drawnSeqs.length;
     const { low, high } = binomialBounds(ordinary, RATIO);
     expect(drawn).toBeGreaterThanOrEqual(low);
     expect(drawn).toBeLessThanOrEqual(high);
@@ -276,9 +320,21 @@ describe('tail sampling through the gateway (600 calls at ratio 0.02)', () => {
     expect(droppedCounted).toBeGreaterThanOrEqual(ordinary - drawn);
     expect(droppedCounted).toBeLessThanOrEqual(ordinary - drawn + 10 * CLIENTS);
 
-    // Exemplars and dashboard links point at traces that were exported.
+    // Exemplars point at traces that were exported (a tool call's, or an initialize or tools/list that
+    // was kept), the episode's links at tool calls' exported traces.
+    const exported = new Set(receiver.spans.filter((s) => s.service === 'gateway').map((s) => s.traceId));
+    for (const id of exemplarTraceIds) expect(exported.has(id), id).toBe(true);
     const arrived = new Set(calls.map((c) => c.root.traceId));
-    for (const id of [...exemplarTraceIds, ...episodeTraceIds]) expect(arrived.has(id), id).toBe(true);
+    for (const id of episodeTraceIds) expect(arrived.has(id), id).toBe(true);
+
+    // Sampling records no argument or result (not configured): no span carries what a client sent or got.
+    const gatewaySpans = receiver.spans.filter((s) => s.service === 'gateway');
+    expect(gatewaySpans.length).toBeGreaterThan(2 * calls.length - 1);
+    for (const span of gatewaySpans) {
+      expect(span.attributes['gen_ai.tool.call.arguments'], span.name).toBeUndefined();
+      expect(span.attributes['gen_ai.tool.call.result'], span.name).toBeUndefined();
+      expect(JSON.stringify([span.attributes, span.events, span.status]), span.name).not.toMatch(SEQ);
+    }
   }, 60_000);
 });
 
