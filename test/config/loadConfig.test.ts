@@ -76,12 +76,21 @@ describe('config', () => {
       parseConfig({
         mcpServers: {},
         toolscope: {
-          telemetry: { sampling: { ratio: 2, keep: ['errors', 'boring'] }, jaegerUrl: 'javascript:alert(1)' },
+          telemetry: {
+            sampling: { ratio: 2, keep: ['errors', 'boring'], bufferSpans: 4, rate: 0.1 },
+            jaegerUrl: 'javascript:alert(1)',
+          },
         },
       }),
     );
-    expect(issues.some((issue) => issue.startsWith('toolscope.telemetry.sampling.ratio:'))).toBe(true);
-    expect(issues.some((issue) => issue.startsWith('toolscope.telemetry.sampling.keep.1:'))).toBe(true);
+    expect(issues).toContain('toolscope.telemetry.sampling.ratio: Too big: expected number to be <=1');
+    expect(issues).toContain(
+      'toolscope.telemetry.sampling.keep.1: Invalid option: expected one of "errors"|"anomalies"|"slow"',
+    );
+    expect(issues).toContain(
+      'toolscope.telemetry.sampling.bufferSpans: Too small: expected number to be >=16',
+    );
+    expect(issues).toContain('toolscope.telemetry.sampling: Unrecognized key: "rate"');
     expect(issues).toContain('toolscope.telemetry.jaegerUrl: expected an http(s):// URL');
   });
 
