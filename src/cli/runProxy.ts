@@ -56,6 +56,7 @@ export async function runProxy(options: ProxyCommandOptions): Promise<void> {
         args: options.args,
         env: {},
         disabled: false,
+        isolation: 'per-session' as const,
       },
     },
   };

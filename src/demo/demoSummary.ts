@@ -1,5 +1,5 @@
 import { type Column, formatMs, formatSeconds, formatTable } from '../cli/formatTable.js';
-import { formatMicros, type StatusSnapshot, type ToolStatus } from '../dashboard/index.js';
+import { cpuPerCall, type StatusSnapshot, type ToolStatus } from '../dashboard/index.js';
 import type { WorkloadProgress } from './DemoWorkload.js';
 
 /** What the closing summary is made of. */
@@ -49,6 +49,14 @@ export function wrap(text: string, width: number, indent = ''): string[] {
   return lines;
 }
 
+const DETECTOR_WORDS: Record<string, string> = {
+  zscore: 'z-scores',
+  errors: 'error rate',
+  forest: 'isolation forest',
+  memory: 'memory growth',
+  load: 'load',
+};
+
 function toolTable(tools: readonly ToolStatus[]): string {
   const columns: Column<ToolStatus>[] = [
     { header: 'tool', value: (t) => t.name },
@@ -57,7 +65,7 @@ function toolTable(tools: readonly ToolStatus[]): string {
     { header: 'p50', value: (t) => formatMs(t.p50), right: true },
     { header: 'p95', value: (t) => formatMs(t.p95), right: true },
     { header: 'p99', value: (t) => formatMs(t.p99), right: true },
-    { header: 'cpu/call', value: (t) => formatMicros(t.cpuMicrosPerCall), right: true },
+    { header: 'cpu/call', value: (t) => cpuPerCall(t), right: true },
   ];
   return formatTable(tools, columns);
 }
@@ -86,7 +94,9 @@ export function demoSummary(input: DemoSummaryInput): string {
     const until = episode.end === undefined ? 'still open at the end' : `to ${at(episode.end)}`;
     out.push(
       ...wrap(
-        `  ${nameOf.get(episode.key) ?? episode.key}: ${episode.severity}, from ${at(episode.start)} ${until}`,
+        `  ${nameOf.get(episode.key) ?? episode.key}: ${episode.class === 'overload' ? 'overload' : 'fault'}` +
+          `${episode.detector ? ` (${DETECTOR_WORDS[episode.detector] ?? episode.detector})` : ''}, ` +
+          `${episode.severity}, from ${at(episode.start)} ${until}`,
         width,
         '    ',
       ),
@@ -127,7 +137,7 @@ export function demoSummary(input: DemoSummaryInput): string {
     (decision) => decision.direction !== 'hold' && !routine.has(decision.reason),
   );
   out.push('Pool decisions');
-  if (!status.tuning.enabled) out.push('  none: the adaptive tuner is not part of this runtime yet');
+  if (!status.tuning.enabled) out.push('  none: tuning is off, every pool kept its configured limit');
   else if (decisions.length === 0) out.push('  none: every pool kept its limit');
   const shown =
     decisions.length > 8 ? [...decisions.slice(0, 4), undefined, ...decisions.slice(-3)] : decisions;
@@ -144,6 +154,10 @@ export function demoSummary(input: DemoSummaryInput): string {
         '      ',
       ),
     );
+  }
+  // Why the tuner acted, or held: its last judgement of each pool it had reason to question.
+  for (const judgement of status.tuning.enabled ? status.tuning.judgements : []) {
+    out.push(...wrap(`  why: ${judgement.message}`, width, '       '));
   }
   out.push('');
 

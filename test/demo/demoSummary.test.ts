@@ -19,6 +19,8 @@ function input(overrides: Partial<Parameters<typeof demoSummary>[0]> = {}) {
           start: RUN_START + 14_100,
           end: RUN_START + 21_300,
           severity: 'critical',
+          class: 'fault',
+          detector: 'zscore',
           verdicts: 80,
           peakScore: 0.94,
           peakAt: RUN_START + 16_000,
@@ -91,16 +93,39 @@ describe('demoSummary', () => {
     expect(text).toMatch(/^tool +calls +errors +p50 +p95 +p99 +cpu\/call$/m);
     expect(text).toMatch(/^storage_fetch_record +100 +3 +12\.5 ms +291 ms +336 ms +850 µs$/m);
     expect(text).toContain('1200 calls in 30 s; 10 answered with a JSON-RPC error.');
-    expect(text).toContain('  storage_fetch_record: critical, from 14.1 s to 21.3 s\n');
+    expect(text).toContain('  storage_fetch_record: fault (z-scores), critical, from 14.1 s to 21.3 s\n');
     expect(text).toContain('  (the scripted incident ran from 13.5 s to 21.0 s)');
     expect(text).toContain('  features: latency, in_flight');
     expect(text).toContain('  why: latency 6.0× typical (290 ms vs 48 ms)');
     expect(text).toContain('  → latency rises with load');
     expect(text).toContain('warning anomaly on storage/fetch_record: fired at 14.6 s, resolved at 21.5 s');
-    expect(text).toContain('none: the adaptive tuner is not part of this runtime yet');
+    expect(text).toContain('none: tuning is off, every pool kept its configured limit');
     expect(text).toContain('  dashboard  http://127.0.0.1:8765/');
     expect(text).toContain('  metrics    http://127.0.0.1:8765/metrics');
     expect(text).toContain('  traces     set OTEL_EXPORTER_OTLP_ENDPOINT to send them to Jaeger');
+  });
+
+  it('says why the tuner held: latency that does not follow concurrency is not saturation', () => {
+    const base = input({});
+    base.status.tuning = {
+      enabled: true,
+      dryRun: false,
+      decisions: [],
+      judgements: [
+        {
+          poolId: 'storage',
+          limit: 8,
+          time: RUN_START + 16_000,
+          kind: 'not_saturated',
+          message:
+            'storage: latency 240 ms, 6.0× its level without load, does not grow with concurrency (slope 0.02): the upstream got slower or serves others, it is not saturated — limit kept, no-load level re-learned',
+        },
+      ],
+    };
+    const text = demoSummary(base);
+    expect(text).toContain('  none: every pool kept its limit\n');
+    expect(text).toContain('  why: storage: latency 240 ms, 6.0× its level without load, does not grow');
+    expect(text).toContain('not saturated');
   });
 
   it('points at Jaeger when traces are exported, and lists the tuner’s decisions', () => {
@@ -108,6 +133,7 @@ describe('demoSummary', () => {
     base.status.tuning = {
       enabled: true,
       dryRun: false,
+      judgements: [],
       decisions: [
         {
           time: RUN_START + 15_000,

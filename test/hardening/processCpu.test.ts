@@ -41,8 +41,10 @@ describe('bench/lib/processCpu (the hop bench CPU table)', () => {
       const wallMicros = (performance.now() - started) * 1000;
       const spent = cpuSpent(before, after, 1);
       expect(spent).toBeDefined();
-      // The child burned (most of) a CPU for the stretch; the parent slept.
-      expect(spent?.descendants).toBeGreaterThan(wallMicros * 0.25);
+      // The child burned CPU for the stretch (as much as the machine gave it: on a loaded machine that is
+      // a small share of one CPU, so no bound relative to wall time from below); the parent slept.
+      expect(spent?.descendants).toBeGreaterThan(1000);
+      expect(spent?.descendants).toBeGreaterThan(10 * (spent?.own ?? Number.POSITIVE_INFINITY));
       expect(spent?.descendants).toBeLessThan(wallMicros * 1.1);
       expect(spent?.own).toBeLessThan(wallMicros * 0.1);
     } finally {

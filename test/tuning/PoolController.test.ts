@@ -120,17 +120,28 @@ describe('PoolController on hand-made samples', () => {
   });
   const jitter = (i: number) => 40 * (0.8 + (0.4 * ((i * 7919) % 101)) / 100);
 
-  it('treats timeouts as congestion and backs off', () => {
+  it('treats timeouts in a full pool as congestion and backs off', () => {
     const c = new PoolController({ initialLimit: 20 });
     const end = feed(c, 0, 300, 4, saturated(20, jitter));
     const before = c.limit;
     feed(c, end + 4, 200, 4, (i) =>
       i % 10 === 0
-        ? { latencyMs: 1000, queueWaitMs: 0, inFlight: 19, outcome: 'timeout' }
-        : saturated(20, jitter)(i),
+        ? { latencyMs: 1000, queueWaitMs: 0, inFlight: c.limit - 1, outcome: 'timeout' }
+        : saturated(c.limit, jitter)(i),
     );
     expect(c.limit).toBeLessThan(before);
     expect(['timeouts', 'latency_gradient', 'capacity_drop']).toContain(c.lastAdjustment?.reason);
+  });
+
+  it('does not shrink for timeouts of a slow call while the pool has room', () => {
+    const c = new PoolController({ initialLimit: 20 });
+    // Half the pool in use, one call in ten hangs past its deadline: concurrency is not the lever.
+    feed(c, 0, 600, 4, (i) =>
+      i % 10 === 0
+        ? { latencyMs: 1000, queueWaitMs: 0, inFlight: 9, outcome: 'timeout' }
+        : { latencyMs: jitter(i), queueWaitMs: 0, inFlight: i % 10, outcome: 'success' },
+    );
+    expect(c.limit).toBe(20);
   });
 
   it("does not count the pool's own refusals as congestion", () => {
