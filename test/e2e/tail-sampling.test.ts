@@ -41,6 +41,8 @@ let prometheus: PrometheusServer;
 const failedSeqs = new Set<string>();
 /** Each call's sequence number by its trace id (named in the answer, see the fixture). */
 const seqOfTrace = new Map<string, string>();
+/** Lookups whose progress update reached their client. */
+const progressed = new Set<string>();
 /** What the clients sent and got back: none of it may reach the spans or the status API. */
 const SEQ = /c\d-\d{3}/;
 let openMetrics = '';
@@ -88,7 +90,12 @@ beforeAll(async () => {
           const seq = `c${c}-${String(k).padStart(3, '0')}`;
           if (k % 2 === 1) {
             const outcome = fails.has(k) ? 'fail' : 'pass';
-            const result = await client.callTool({ name: 'fix_lookup', arguments: { seq, outcome } });
+            // Lookups ask for progress: the fixture reports once, and the gateway relays it.
+            const result = await client.callTool(
+              { name: 'fix_lookup', arguments: { seq, outcome } },
+              undefined,
+              { onprogress: () => progressed.add(seq) },
+            );
             if (result.isError) failedSeqs.add(seq);
             noteTrace(seq, textOf(result), fails.has(k) ? 'failed' : 'found');
           } else {
@@ -143,20 +150,25 @@ async function arrivedCalls() {
   });
 }
 
+/** The call's SERVER span is the trace's root, with one CLIENT span upstream under it (progress aside). */
 function isWhole(spans: ReceivedSpan[], root: ReceivedSpan): boolean {
-  const clients = spans.filter((s) => s.kind === SPAN_KIND.client && s.parentSpanId === root.spanId);
+  const upstream = spans.filter(
+    (s) =>
+      s.kind === SPAN_KIND.client && s.parentSpanId === root.spanId && s.name !== 'notifications/progress',
+  );
   return (
     root.parentSpanId === undefined &&
-    clients.length === 1 &&
-    clients[0]?.name.startsWith('tools/call ') === true
+    upstream.length === 1 &&
+    upstream[0]?.name.startsWith('tools/call ') === true
   );
 }
 
 describe('tail sampling through the gateway (600 calls at ratio 0.02)', () => {
   it('made 12 tool errors and one analyzer episode', () => {
     expect(failedSeqs.size).toBe(12);
-    // Every call ran in a trace of its own.
+    // Every call ran in a trace of its own; every lookup's progress reached its client.
     expect(seqOfTrace.size).toBe(CLIENTS * CALLS_PER_CLIENT);
+    expect(progressed.size).toBe((CLIENTS * CALLS_PER_CLIENT) / 2);
     const episodes = status.anomalies.filter((e) => e.key === 'fix/work');
     expect(episodes.length).toBeGreaterThanOrEqual(1);
     expect(
@@ -326,6 +338,25 @@ describe('tail sampling through the gateway (600 calls at ratio 0.02)', () => {
     for (const id of exemplarTraceIds) expect(exported.has(id), id).toBe(true);
     const arrived = new Set(calls.map((c) => c.root.traceId));
     for (const id of episodeTraceIds) expect(arrived.has(id), id).toBe(true);
+
+    // Progress belongs to its call's trace, and goes or stays with it: each kept lookup's trace holds
+    // the update from upstream (SERVER, under the CLIENT call) and the one relayed to the client (CLIENT,
+    // under the call's SERVER span); no update of a dropped call arrives, as a trace of its own or at all.
+    const progress = receiver.spans.filter(
+      (s) => s.service === 'gateway' && s.name === 'notifications/progress',
+    );
+    const lookups = calls.filter((c) => c.root.name.endsWith('_lookup'));
+    expect(lookups.length).toBeGreaterThanOrEqual(failedSeqs.size);
+    for (const call of lookups) {
+      const upstreamCall = call.spans.find(
+        (s) => s.kind === SPAN_KIND.client && s.name === 'tools/call lookup',
+      );
+      const mine = progress.filter((s) => s.traceId === call.root.traceId);
+      expect(mine.map((s) => s.kind).sort(), call.seq).toEqual([SPAN_KIND.server, SPAN_KIND.client].sort());
+      expect(mine.find((s) => s.kind === SPAN_KIND.server)?.parentSpanId).toBe(upstreamCall?.spanId);
+      expect(mine.find((s) => s.kind === SPAN_KIND.client)?.parentSpanId).toBe(call.root.spanId);
+    }
+    expect(progress).toHaveLength(2 * lookups.length);
 
     // Sampling records no argument or result (not configured): no span carries what a client sent or got.
     const gatewaySpans = receiver.spans.filter((s) => s.service === 'gateway');
