@@ -35,6 +35,7 @@ const IN_FLIGHT = 16;
 const ECHO = join(BENCH_DIR, 'fixtures/echo-server.mjs');
 const FORWARDER = join(BENCH_DIR, 'fixtures/forwarder.mjs');
 const TRACED_FORWARDER = join(BENCH_DIR, 'fixtures/traced-forwarder.mjs');
+const OTLP_SINK = join(BENCH_DIR, 'fixtures/otlp-sink.mjs');
 const SEMCONV_FORWARDER = join(BENCH_DIR, 'fixtures/semconv-forwarder.mjs');
 const SEMCONV = 'reference: semconv forwarder (2 spans, 2 histograms, _meta)';
 const CLI = join(ROOT, 'dist/cli.js');
@@ -65,6 +66,13 @@ writeFileSync(
     mcpServers: {},
     toolscope: { analysis: { enabled: false }, profiling: { mode: 'off' }, tuning: { enabled: false } },
   }),
+);
+
+// Tail sampling (issue 20): every call recorded, 2 % of ordinary traces exported.
+const sampledConfig = join(dir, 'toolscope-sampled.json');
+writeFileSync(
+  sampledConfig,
+  JSON.stringify({ mcpServers: {}, toolscope: { telemetry: { sampling: { ratio: 0.02 } } } }),
 );
 
 /** Environment for toolscope processes: quiet, metrics on a private port (the default setup otherwise). */
@@ -100,6 +108,24 @@ const stdioScenarios = [
       command: node,
       args: [CLI, 'proxy', '--', node, ECHO],
       env: await toolscopeEnv(),
+    }),
+  },
+  {
+    name: 'toolscope proxy, traces exported (OTLP)',
+    tool: 'echo',
+    command: async () => ({
+      command: node,
+      args: [CLI, 'proxy', '--', node, ECHO],
+      env: { ...(await toolscopeEnv()), OTEL_EXPORTER_OTLP_ENDPOINT: await otlpSink() },
+    }),
+  },
+  {
+    name: 'toolscope proxy, traces exported at ratio 0.02',
+    tool: 'echo',
+    command: async () => ({
+      command: node,
+      args: [CLI, 'proxy', '--config', sampledConfig, '--', node, ECHO],
+      env: { ...(await toolscopeEnv()), OTEL_EXPORTER_OTLP_ENDPOINT: await otlpSink() },
     }),
   },
   {
@@ -142,6 +168,16 @@ function waitFor(child, pattern, stream = 'stdout') {
       }
     });
   });
+}
+
+/** One OTLP/HTTP sink process for the paths that export traces, started on first use. */
+let sink;
+async function otlpSink() {
+  if (!sink) {
+    const child = spawn(node, [OTLP_SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
+    sink = waitFor(child, /listening (\d+)/).then(([, port]) => ({ child, url: `http://127.0.0.1:${port}` }));
+  }
+  return (await sink).url;
 }
 
 async function stopChild(child) {
@@ -366,7 +402,11 @@ const httpRows = [...http].map(([name, r]) => [
   fmt(r.throughput, 0),
   `${fmt((100 * r.throughput) / directHttp.throughput, 0)} %`,
 ]);
+if (sink) await stopChild((await sink).child);
+
 const proxy = stdio.get('toolscope proxy');
+const exportAll = stdio.get('toolscope proxy, traces exported (OTLP)');
+const exportShare = stdio.get('toolscope proxy, traces exported at ratio 0.02');
 const core = stdio.get('toolscope proxy, core only');
 const gateway = stdio.get('toolscope gateway');
 const gatewayHttp = http.get('toolscope gateway (HTTP)');
@@ -438,6 +478,17 @@ the comparison favours toolscope by that much.
 "core only" is an ablation, not a product setting: the same proxy with \`analysis.enabled: false\`,
 \`profiling.mode: "off"\` and \`tuning.enabled: false\` (spans, metrics and execution control stay). It runs at
 ${fmt(ratio(core, semconv, 'p50'))}× the semconv forwarder's p50 and ${fmt(100 * ratio(core, semconv, 'throughput'), 0)} % of its throughput.
+
+Traces (issue 20): the default proxy above exports no traces. With an OTLP endpoint (a sink process that accepts
+and drops every export, standing in for the Collector) it records and exports both spans of every call; at
+\`sampling.ratio\` 0.02 it still records every call, holds each call's spans until the call ends, and exports
+failed, flagged, slow and 2 % of ordinary calls. ${
+    exportAll.cpu && exportShare.cpu && proxy.cpu
+      ? `Hop CPU per call: ${fmt(proxy.cpu.own, 1)} µs without traces, ${fmt(exportAll.cpu.own, 1)} µs exporting every trace
+(+${fmt(exportAll.cpu.own - proxy.cpu.own, 1)} µs), ${fmt(exportShare.cpu.own, 1)} µs recording every call and exporting 2 % (+${fmt(exportShare.cpu.own - proxy.cpu.own, 1)} µs).`
+      : ''
+  } Throughput: ${fmt((100 * exportAll.throughput) / forwarder.throughput, 0)} % and ${fmt((100 * exportShare.throughput) / forwarder.throughput, 0)} % of the forwarder's, against
+${fmt((100 * proxy.throughput) / forwarder.throughput, 0)} % without traces.
 
 ${
   cpuRows.length === 0

@@ -7,6 +7,7 @@ export type {
   DiscoveryConfig,
   HealthConfig,
   ListenConfig,
+  SamplingConfig,
   SessionsConfig,
   TelemetryConfig,
 } from './toolscopeSchema.js';

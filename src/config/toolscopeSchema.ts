@@ -57,6 +57,23 @@ export const healthSchema = z.strictObject({
   connectTimeoutMs: z.number().int().positive().default(30_000),
 });
 
+/** Traces always exported, whatever the ratio (see `TailSampler`). */
+export const SAMPLING_KEEP_CLASSES = ['errors', 'anomalies', 'slow'] as const;
+
+/** Which traces leave the process: every call is recorded, the decision is taken when the call ends. */
+export const samplingSchema = z.strictObject({
+  /** Share of ordinary traces exported, 0…1 (1 exports every trace and buffers nothing). @default 1 */
+  ratio: z.number().min(0).max(1).default(1),
+  /**
+   * Traces exported whatever the ratio: `errors` (the call failed, any class), `anomalies` (the
+   * analyzer flagged the call or its tool's episode), `slow` (slower than the tool's current p99).
+   * @default ["errors", "anomalies", "slow"]
+   */
+  keep: z.array(z.enum(SAMPLING_KEEP_CLASSES)).default([...SAMPLING_KEEP_CLASSES]),
+  /** Most finished spans held while their calls run; past it the oldest call is decided early. @default 10000 */
+  bufferSpans: z.number().int().min(16).default(10_000),
+});
+
 /**
  * Client sessions of the HTTP front. The defaults resist lockout: a client that goes away (its SDK
  * closes the event stream, or it sends DELETE) frees its session within seconds, and at the limit the
@@ -100,6 +117,10 @@ export const telemetrySchema = z.strictObject({
   hostMetrics: z.boolean().default(true),
   /** Export Node.js runtime metrics: event-loop delay and utilisation, GC, heap. @default true */
   runtimeMetrics: z.boolean().default(true),
+  /** Tail sampling of traces: which calls' traces are exported. */
+  sampling: samplingSchema.prefault({}),
+  /** Jaeger's base URL (e.g. `http://localhost:16686`): the dashboard links kept traces to `<url>/trace/<id>`. */
+  jaegerUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s):// URL' }).optional(),
 });
 
 export type ListenConfig = z.infer<typeof listenSchema>;
@@ -107,4 +128,5 @@ export type AgentConfig = z.infer<typeof agentSchema>;
 export type DiscoveryConfig = z.infer<typeof discoverySchema>;
 export type HealthConfig = z.infer<typeof healthSchema>;
 export type TelemetryConfig = z.infer<typeof telemetrySchema>;
+export type SamplingConfig = z.infer<typeof samplingSchema>;
 export type SessionsConfig = z.infer<typeof sessionsSchema>;

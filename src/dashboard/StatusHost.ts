@@ -4,7 +4,7 @@ import type { ToolscopeConfig } from '../config/index.js';
 import type { Gateway } from '../gateway/index.js';
 import type { Profiling } from '../profiling/index.js';
 import type { ExecutionControl } from '../resilience/index.js';
-import type { HostStatus } from '../telemetry/index.js';
+import type { HostStatus, KeptTraceLog } from '../telemetry/index.js';
 import type { ToolStatsCollector } from './ToolStatsCollector.js';
 
 /**
@@ -68,6 +68,13 @@ export interface TuningSource {
   readonly enabled?: boolean;
 }
 
+/** Where the status API finds the kept traces of an anomaly or an alert. */
+export interface TraceSource {
+  readonly kept: Pick<KeptTraceLog, 'find'>;
+  /** Jaeger's base URL (`toolscope.telemetry.jaegerUrl`): links become `<url>/trace/<id>`. */
+  readonly jaegerUrl?: string | undefined;
+}
+
 /**
  * What the status API reads: the parts of `ToolscopeRuntime` it needs, so tests
  * can hand it a runtime or a stand-in. Reads only; the one write is subscribing
@@ -87,6 +94,8 @@ export interface StatusHost {
   readonly profiling: Pick<Profiling, 'capture' | 'upstream'>;
   /** The adaptive resource manager, once it is part of the runtime. */
   readonly tuning?: TuningSource | undefined;
+  /** Exported traces per tool and where Jaeger shows them, when traces are exported. */
+  readonly traces?: TraceSource | undefined;
   /** Host and runtime metrics, when metrics are on (`runtime.telemetry.hostMetrics`). */
   readonly telemetry?: { readonly hostMetrics?: { lastSnapshot(): HostStatus } | undefined } | undefined;
 }

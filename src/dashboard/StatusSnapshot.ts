@@ -13,6 +13,26 @@ import type { AnomalyEpisode } from './AnomalyLog.js';
 import type { LoadProfileRecord, PoolJudgementRecord, TuningDecisionRecord } from './StatusHost.js';
 import type { SeriesSet } from './ToolStatsCollector.js';
 
+/** An exported trace of an incident's calls: its id, why it was kept, and its Jaeger page when Jaeger is configured. */
+export interface TraceLink {
+  traceId: string;
+  /** `error`, `anomaly`, `slow`, `parent` or `ratio` (see `toolscope.sampling.reason`). */
+  reason: string;
+  /** Epoch ms of the call's start. */
+  time: number;
+  durationMs: number;
+  /** `service/tool` of the call. */
+  key: string;
+  url?: string;
+}
+
+/** An anomaly episode with the kept traces of its calls. */
+export type AnomalyEpisodeStatus = AnomalyEpisode & { traces?: TraceLink[] };
+/** An alert notification with the kept traces of the calls it is about. */
+export type AlertEventStatus = AlertEvent & { traces?: TraceLink[] };
+/** An alert that holds now, with the kept traces of the calls since it began. */
+export type ActiveAlertStatus = ActiveAlert & { traces?: TraceLink[] };
+
 /** One upstream service, without secrets: no `env`, no headers, no URL credentials or query. */
 export interface ServiceStatus {
   name: string;
@@ -125,8 +145,9 @@ export interface StatusSnapshot {
   sessions: number;
   services: ServiceStatus[];
   tools: ToolStatus[];
-  alerts: { active: readonly ActiveAlert[]; recent: readonly AlertEvent[] };
-  anomalies: AnomalyEpisode[];
+  alerts: { active: readonly ActiveAlertStatus[]; recent: readonly AlertEventStatus[] };
+  /** Each with the kept traces of its calls (empty when traces are not exported or none are held). */
+  anomalies: AnomalyEpisodeStatus[];
   tuning: {
     enabled: boolean;
     dryRun: boolean;

@@ -6,6 +6,7 @@ import { poolLimitSeries } from './poolLimitSeries.js';
 import { redactCommand, safeUrl } from './redactCommand.js';
 import type { LoadProfileRecord, StatusHost } from './StatusHost.js';
 import type { ServiceStatus, StatusSnapshot, ToolStatus } from './StatusSnapshot.js';
+import { traceLinker } from './traceLinks.js';
 
 /** What a status request asks for. */
 export interface StatusQuery {
@@ -24,6 +25,8 @@ export interface StatusQuery {
 }
 
 const UNKNOWN_PATTERN: LoadProfileRecord = { pattern: 'unknown' };
+/** How far before an alert's `since` its calls are looked for. */
+const ALERT_LEAD_MS = 5000;
 const BREAKER_RANK = { closed: 0, half_open: 1, open: 2 } as const;
 
 /**
@@ -78,6 +81,7 @@ export function buildStatus(
 
   const alerts = host.analysis.alerts.status();
   const capture = host.profiling.capture;
+  const traces = traceLinker(host.traces, now);
   const snapshot: StatusSnapshot = {
     version: VERSION,
     pid: process.pid,
@@ -89,10 +93,20 @@ export function buildStatus(
     services: services(host, now, query.stderrLines ?? 20),
     tools,
     alerts: {
-      active: alerts.active,
-      recent: alerts.history.filter((event) => event.time >= since),
+      // The calls that made the condition hold: from a little before it began (an alert judges a
+      // window of calls) to now, or to its end for a resolved one.
+      active: alerts.active.map((alert) => ({
+        ...alert,
+        traces: traces(alert, alert.since - ALERT_LEAD_MS, now),
+      })),
+      recent: alerts.history
+        .filter((event) => event.time >= since)
+        .map((event) => ({ ...event, traces: traces(event, event.since - ALERT_LEAD_MS, event.time) })),
     },
-    anomalies: anomalies.episodes(since),
+    // An episode starts with its first anomalous call: its calls are the ones that started within it.
+    anomalies: anomalies
+      .episodes(since)
+      .map((episode) => ({ ...episode, traces: traces(episode, episode.start, episode.end ?? now) })),
     tuning: {
       enabled: host.tuning !== undefined && host.tuning.enabled !== false,
       dryRun: host.tuning?.dryRun ?? false,

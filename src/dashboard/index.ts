@@ -39,18 +39,23 @@ export type {
   LoadProfileRecord,
   PoolJudgementRecord,
   StatusHost,
+  TraceSource,
   TuningDecisionRecord,
   TuningSource,
 } from './StatusHost.js';
 export { StatusServer, type StatusServerOptions, statusPortFromEnv } from './StatusServer.js';
 export { StatusService } from './StatusService.js';
 export type {
+  ActiveAlertStatus,
+  AlertEventStatus,
+  AnomalyEpisodeStatus,
   PoolLimitSeries,
   ProfileStatus,
   ServiceStatus,
   StatusSnapshot,
   ToolAnomalyStatus,
   ToolStatus,
+  TraceLink,
 } from './StatusSnapshot.js';
 export { type StatusListener, startStatusListener } from './startStatusListener.js';
 export { statusRoutes } from './statusRoutes.js';

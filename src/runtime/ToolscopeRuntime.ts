@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { diag } from '@opentelemetry/api';
 import type { ToolscopeConfig } from '../config/index.js';
-import { statusRoutes, ToolStatsCollector } from '../dashboard/index.js';
+import { statusRoutes, ToolStatsCollector, type TraceSource } from '../dashboard/index.js';
 import { Gateway, type GatewayListener, type HttpRoute, type InProcessService } from '../gateway/index.js';
 import { createHttpToolServices, type HttpToolService } from '../httptools/index.js';
 import { CallLogObserver, createLogging, type Logging, PinoDiagLogger } from '../logging/index.js';
@@ -13,6 +13,7 @@ import { createExecutionControl, type ExecutionControl } from '../resilience/ind
 import {
   CallSpanAnnotator,
   diagLevelFrom,
+  KeptTraceLog,
   type NetworkInfo,
   ObservationMetrics,
   registerStateGauges,
@@ -70,6 +71,8 @@ export class ToolscopeRuntime {
   /** Services of HTTP API tools from `toolscope.httpTools` (none in proxy mode). */
   readonly httpTools: readonly HttpToolService[];
   readonly stats = new ToolStatsCollector();
+  /** Exported traces per tool, for the status API's links from anomalies and alerts (when traces are exported). */
+  readonly traces: TraceSource | undefined;
   /** Counts calls in flight so a stop can let them finish (`drain`). */
   readonly calls = new CallDrain();
   readonly startedAt = Date.now();
@@ -208,6 +211,12 @@ export class ToolscopeRuntime {
       gateway.observe.subscribe(new ObservationMetrics(telemetry.histograms));
       // The SERVER span ends with the answer: its toolscope.* attributes go on before.
       gateway.observe.subscribe(new CallSpanAnnotator(), { beforeAnswer: 'when-traced' });
+    }
+    if (telemetryOn && telemetry.sampler) {
+      // After the answer, when each call's trace is decided.
+      const kept = new KeptTraceLog(telemetry.sampler);
+      gateway.observe.subscribe(kept);
+      this.traces = { kept, jaegerUrl: toolscope.telemetry.jaegerUrl };
     }
     // The verdict (score, anomaly event) goes on the call's span when there is one to write on.
     gateway.observe.subscribe(this.analysis, { beforeAnswer: 'when-traced' });

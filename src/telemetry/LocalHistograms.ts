@@ -1,19 +1,64 @@
-import { type Attributes, type HrTime, type MetricAdvice, ValueType } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  type HrTime,
+  type MetricAdvice,
+  type Span,
+  type SpanContext,
+  trace,
+  ValueType,
+} from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import { millisToHrTime } from '@opentelemetry/core';
 import { emptyResource } from '@opentelemetry/resources';
 import {
   AggregationTemporality,
   type CollectionResult,
+  type DataPoint,
   DataPointType,
+  type Histogram,
   type HistogramMetricData,
   type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
 
 /** What toolscope's hot paths need of a histogram: an OTel `Histogram` satisfies it too. */
 export interface HistogramRecorder {
-  record(value: number, attributes?: Attributes): void;
+  /** `context`: the measurement's trace (its span), for an exemplar when that trace is exported. */
+  record(value: number, attributes?: Attributes, context?: Context): void;
 }
+
+/** Whether a span's trace is exported: not (or unknown), yes, or not decided yet. */
+export const TraceState = { None: 0, Kept: 1, Pending: 2 } as const;
+export type TraceState = (typeof TraceState)[keyof typeof TraceState];
+
+/**
+ * Says whether a measurement may carry its trace's ids as an exemplar: only
+ * traces that are exported can be looked up from a histogram bucket. The
+ * {@link TailSampler} is one.
+ */
+export interface ExemplarGate {
+  traceState(span: Span): TraceState;
+  /** Runs `apply` if and when the trace of `span`, now undecided, is exported. */
+  defer(span: Span, apply: () => void): void;
+}
+
+/** The exemplar of one bucket: the latest measurement in it that belongs to an exported trace. */
+export interface BucketExemplar {
+  value: number;
+  /** Epoch ms of the measurement. */
+  timeMs: number;
+  traceId: string;
+  spanId: string;
+}
+
+/**
+ * A histogram data point as {@link LocalHistograms} collects it: with an
+ * exemplar per bucket where there is one (aligned with `buckets.counts`).
+ * OpenMetrics carries them; OTLP and the Prometheus text format ignore them.
+ */
+export type HistogramPointWithExemplars = DataPoint<Histogram> & {
+  exemplars?: ReadonlyArray<BucketExemplar | undefined>;
+};
 
 /** Creates histograms: an OTel `Meter`, or {@link LocalHistograms}. */
 export interface HistogramSource {
@@ -35,6 +80,31 @@ interface Point {
   sum: number;
   min: number;
   max: number;
+  /** Per bucket, made on the first exemplar. */
+  exemplars: Array<BucketExemplar | undefined> | undefined;
+}
+
+/** Where the histograms find the gate (set once tracing is set up, after the histograms exist). */
+interface GateHolder {
+  gate: ExemplarGate | undefined;
+}
+
+function setExemplar(point: Point, index: number, value: number, timeMs: number, context: SpanContext): void {
+  let exemplars = point.exemplars;
+  if (exemplars === undefined) {
+    exemplars = new Array<BucketExemplar | undefined>(point.counts.length).fill(undefined);
+    point.exemplars = exemplars;
+  }
+  const slot = exemplars[index];
+  if (slot === undefined)
+    exemplars[index] = { value, timeMs, traceId: context.traceId, spanId: context.spanId };
+  else if (timeMs >= slot.timeMs) {
+    // Rewritten in place: a steady stream of kept traces allocates nothing here.
+    slot.value = value;
+    slot.timeMs = timeMs;
+    slot.traceId = context.traceId;
+    slot.spanId = context.spanId;
+  }
 }
 
 /** Same key for the same attributes whatever their order (as the SDK's own). */
@@ -54,6 +124,7 @@ class LocalHistogram implements HistogramRecorder {
   /** Attribute objects seen before → their point: the hot path's one lookup. */
   readonly #byObject = new WeakMap<Attributes, Point>();
   readonly #byKey = new Map<string, Point>();
+  readonly #exemplars: GateHolder;
 
   constructor(
     readonly name: string,
@@ -61,12 +132,14 @@ class LocalHistogram implements HistogramRecorder {
     readonly description: string,
     boundaries: readonly number[],
     cardinalityLimit: number,
+    exemplars: GateHolder,
   ) {
     this.#boundaries = boundaries;
     this.#limit = cardinalityLimit;
+    this.#exemplars = exemplars;
   }
 
-  record(value: number, attributes: Attributes = NO_ATTRIBUTES): void {
+  record(value: number, attributes: Attributes = NO_ATTRIBUTES, context?: Context): void {
     if (Number.isNaN(value)) return;
     const point = this.#byObject.get(attributes) ?? this.#resolve(attributes);
     point.count += 1;
@@ -78,6 +151,20 @@ class LocalHistogram implements HistogramRecorder {
     let index = 0;
     while (index < boundaries.length && (boundaries[index] as number) < value) index++;
     point.counts[index] = (point.counts[index] as number) + 1;
+    if (context !== undefined && this.#exemplars.gate !== undefined)
+      this.#offer(point, index, value, context);
+  }
+
+  #offer(point: Point, index: number, value: number, context: Context): void {
+    const span = trace.getSpan(context);
+    if (span === undefined) return;
+    const gate = this.#exemplars.gate as ExemplarGate;
+    const state = gate.traceState(span);
+    if (state === TraceState.Kept) setExemplar(point, index, value, Date.now(), span.spanContext());
+    else if (state === TraceState.Pending) {
+      const timeMs = Date.now();
+      gate.defer(span, () => setExemplar(point, index, value, timeMs, span.spanContext()));
+    }
   }
 
   #resolve(attributes: Attributes): Point {
@@ -114,6 +201,7 @@ class LocalHistogram implements HistogramRecorder {
       sum: 0,
       min: Number.POSITIVE_INFINITY,
       max: Number.NEGATIVE_INFINITY,
+      exemplars: undefined,
     };
   }
 
@@ -129,18 +217,22 @@ class LocalHistogram implements HistogramRecorder {
       },
       aggregationTemporality: AggregationTemporality.CUMULATIVE,
       dataPointType: DataPointType.HISTOGRAM,
-      dataPoints: [...this.#byKey.values()].map((point) => ({
-        attributes: point.attributes,
-        startTime,
-        endTime,
-        value: {
-          buckets: { boundaries, counts: [...point.counts] },
-          count: point.count,
-          sum: point.sum,
-          min: point.min,
-          max: point.max,
-        },
-      })),
+      dataPoints: [...this.#byKey.values()].map((point): HistogramPointWithExemplars => {
+        const data: HistogramPointWithExemplars = {
+          attributes: point.attributes,
+          startTime,
+          endTime,
+          value: {
+            buckets: { boundaries, counts: [...point.counts] },
+            count: point.count,
+            sum: point.sum,
+            min: point.min,
+            max: point.max,
+          },
+        };
+        if (point.exemplars) data.exemplars = point.exemplars.map((slot) => slot && { ...slot });
+        return data;
+      }),
     };
   }
 }
@@ -161,6 +253,7 @@ export class LocalHistograms implements HistogramSource, MetricProducer {
   readonly #cardinalityLimit: number;
   readonly #startTime: HrTime;
   readonly #histograms = new Map<string, LocalHistogram>();
+  readonly #exemplars: GateHolder = { gate: undefined };
 
   constructor(scope: InstrumentationScope, options: { cardinalityLimit?: number } = {}) {
     this.#scope = scope;
@@ -180,10 +273,20 @@ export class LocalHistograms implements HistogramSource, MetricProducer {
         options.description ?? '',
         options.advice?.explicitBucketBoundaries ?? DEFAULT_BOUNDARIES,
         this.#cardinalityLimit,
+        this.#exemplars,
       );
       this.#histograms.set(name, histogram);
     }
     return histogram;
+  }
+
+  /**
+   * Measurements recorded with a context from now on carry exemplars: the
+   * trace and span ids of the latest measurement per bucket whose trace `gate`
+   * says is exported. Without a gate there are none (traces go nowhere).
+   */
+  setExemplarGate(gate: ExemplarGate | undefined): void {
+    this.#exemplars.gate = gate;
   }
 
   async collect(): Promise<CollectionResult> {

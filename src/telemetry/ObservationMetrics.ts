@@ -84,7 +84,8 @@ export class ObservationMetrics implements CallObserver {
       if (o.agent) withError = { ...withError, [ts.ATTR_TS_AGENT]: o.agent };
       tool.byError.set(errorKey, withError);
     }
-    this.#duration.record(o.durationMs / 1000, withError);
+    // With the call's trace: an exported trace becomes the exemplar of its bucket.
+    this.#duration.record(o.durationMs / 1000, withError, o.traceContext);
     if (this.#admission) this.#queueWait.record(o.queueWaitMs / 1000, tool.base);
     if (o.cpuUserMicros !== undefined) {
       const attribution = o.cpuAttribution ?? 'call';

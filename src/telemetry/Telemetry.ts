@@ -39,10 +39,21 @@ import { createHostCpuGauge, HostRuntimeMetrics, hostMetricViews } from './HostR
 import { McpInstruments, metricViews } from './instruments.js';
 import { type HistogramSource, LocalHistograms } from './LocalHistograms.js';
 import { MetricsServer } from './MetricsServer.js';
+import {
+  acceptsOpenMetrics,
+  OPENMETRICS_CONTENT_TYPE,
+  serializeOpenMetrics,
+} from './OpenMetricsSerializer.js';
 import { withPrometheusNames } from './prometheusNames.js';
 import { ResilientSpanExporter } from './ResilientSpanExporter.js';
 import { diagLevelFrom, StderrDiagLogger } from './StderrDiagLogger.js';
-import { METRIC_TS_TELEMETRY_DROPPED } from './toolscopeNames.js';
+import { TailSampler } from './TailSampler.js';
+import {
+  ATTR_TS_SAMPLING_DECISION,
+  ATTR_TS_SAMPLING_REASON,
+  METRIC_TS_TELEMETRY_DROPPED,
+  METRIC_TS_TELEMETRY_SAMPLED,
+} from './toolscopeNames.js';
 
 /** Instrumentation scope name of everything toolscope records. */
 export const INSTRUMENTATION_SCOPE = 'toolscope';
@@ -142,6 +153,12 @@ export class Telemetry {
   readonly meterProvider: MeterProvider;
   readonly resource: Resource;
   readonly dropped: Counter;
+  /**
+   * The tail sampler in front of the trace exporter (which traces leave the
+   * process, and the exemplar gate of the latency histograms); undefined when
+   * traces are not exported.
+   */
+  readonly sampler: TailSampler | undefined;
   /** Host and runtime metrics (and the host CPU signal for the tuner), when metrics and either flag are on. */
   readonly hostMetrics: HostRuntimeMetrics | undefined;
   readonly #prometheus: PrometheusExporter | undefined;
@@ -238,6 +255,25 @@ export class Telemetry {
       exporter = new ConsoleSpanExporter();
     }
     if (exporter) {
+      // Every span is recorded; the tail sampler decides per call which traces reach the batch processor.
+      this.sampler = new TailSampler({
+        ...config.sampling,
+        next: new BatchSpanProcessor(exporter, { selfObsMeterProvider: this.meterProvider } as never),
+      });
+      local.setExemplarGate(this.sampler);
+      const sampler = this.sampler;
+      this.meter
+        .createObservableCounter(METRIC_TS_TELEMETRY_SAMPLED, {
+          unit: '{trace}',
+          description: 'Traces the tail sampler decided on: kept (exported) or dropped, and why.',
+        })
+        .addCallback((result) => {
+          for (const { decision, reason, traces } of sampler.counts())
+            result.observe(traces, {
+              [ATTR_TS_SAMPLING_DECISION]: decision,
+              [ATTR_TS_SAMPLING_REASON]: reason,
+            });
+        });
       // sdk-node reads the sampler, span limits and propagators from OTEL_*; metrics and logs are ours,
       // so it is given none (its defaults would push OTLP to localhost and fight our MeterProvider).
       this.#sdk = new NodeSDK({
@@ -245,9 +281,7 @@ export class Telemetry {
         autoDetectResources: false,
         contextManager: null as never,
         textMapPropagator: null,
-        spanProcessors: [
-          new BatchSpanProcessor(exporter, { selfObsMeterProvider: this.meterProvider } as never),
-        ],
+        spanProcessors: [this.sampler],
         metricReaders: [],
         logRecordProcessors: [],
         instrumentations: [],
@@ -286,8 +320,13 @@ export class Telemetry {
     return this.#metricsServer?.listening();
   }
 
-  /** Serve Prometheus text format (mountable on any HTTP server, e.g. the gateway's `/metrics`). */
-  handleMetrics(_req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Serve `/metrics` (mountable on any HTTP server, e.g. the gateway's): the
+   * Prometheus text format, or OpenMetrics with the latency histograms'
+   * exemplars when the `Accept` header asks for `application/openmetrics-text`
+   * (as Prometheus does).
+   */
+  handleMetrics(req: IncomingMessage, res: ServerResponse): void {
     if (!this.#prometheus) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are disabled\n');
       return;
@@ -295,8 +334,14 @@ export class Telemetry {
     this.#prometheus.collect().then(
       ({ resourceMetrics, errors }) => {
         if (errors.length > 0) diag.debug(`toolscope: ${errors.length} errors while collecting metrics`);
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-        res.end(this.#serializer.serialize(withPrometheusNames(resourceMetrics)));
+        const named = withPrometheusNames(resourceMetrics);
+        if (acceptsOpenMetrics(req.headers.accept)) {
+          res.writeHead(200, { 'content-type': OPENMETRICS_CONTENT_TYPE, vary: 'accept' });
+          res.end(serializeOpenMetrics(named));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', vary: 'accept' });
+        res.end(this.#serializer.serialize(named));
       },
       (error: unknown) => {
         res

@@ -57,6 +57,8 @@ interface PendingSpan {
   readonly prompt: string | undefined;
   /** `mcp.protocol.version` the span got at its start (undefined: not known then, or not recording). */
   readonly version: string | undefined;
+  /** The span's context, when one was made anyway (the duration's exemplar points at its trace). */
+  context?: Context | undefined;
   /** The request's `_meta.progressToken`, when it asked for progress. */
   progressToken?: string | number | undefined;
 }
@@ -226,7 +228,8 @@ export class TracingTransport implements Transport {
     }
     // No trace to continue (nothing recorded, no context from the caller): nothing to inject, no copies.
     if (!isSpanContextValid(pending.span.spanContext())) return message;
-    return { ...message, params: injectContext(message.params, trace.setSpan(parent, pending.span)) };
+    pending.context = trace.setSpan(parent, pending.span);
+    return { ...message, params: injectContext(message.params, pending.context) };
   }
 
   #startNotification(message: Message, parent: Context): [Message, Span] {
@@ -260,6 +263,7 @@ export class TracingTransport implements Transport {
         const pending = this.#startSpan(message, SpanKind.SERVER, parent, links);
         span = pending.span;
         spanContext = trace.setSpan(parent, span);
+        pending.context = spanContext;
         if (message.id !== undefined) {
           if (this.#received.size < this.#maxPending) this.#received.set(message.id, pending);
           span = undefined;
@@ -372,7 +376,8 @@ export class TracingTransport implements Transport {
       span.setAttribute(sc.ATTR_RPC_RESPONSE_STATUS_CODE, statusCode);
     } else if (result?.isError === true && method === 'tools/call') {
       errorType = sc.ERROR_TYPE_TOOL_ERROR;
-      description = firstText(result);
+      // A tool error's text is part of its result (user data): the status says it only when results are captured.
+      if (this.#capture.results) description = firstText(result);
     }
     if (entry.tool !== undefined && this.#capture.results && result !== undefined) {
       span.setAttribute(
@@ -428,6 +433,7 @@ export class TracingTransport implements Transport {
       errorType,
       statusCode,
       (performance.now() - entry.start) / 1000,
+      entry.context,
     );
   }
 
@@ -466,6 +472,7 @@ export class TracingTransport implements Transport {
     errorType: string | undefined,
     statusCode: string | undefined,
     seconds: number,
+    traceContext?: Context,
   ): void {
     // Service, network and protocol version are fixed per transport (the version once
     // negotiated), so attributes are cached per transport, by side, method, tool or prompt and
@@ -519,6 +526,7 @@ export class TracingTransport implements Transport {
     (side === 'client' ? instruments.clientOperation : instruments.serverOperation).record(
       seconds,
       attributes,
+      traceContext,
     );
   }
 

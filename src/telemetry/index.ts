@@ -17,12 +17,27 @@ export {
   metricViews,
   TOOLSCOPE_SECONDS_BUCKETS,
 } from './instruments.js';
-export { type HistogramRecorder, type HistogramSource, LocalHistograms } from './LocalHistograms.js';
+export { type KeptTrace, KeptTraceLog, type KeptTraceQuery } from './KeptTraceLog.js';
+export {
+  type BucketExemplar,
+  type ExemplarGate,
+  type HistogramPointWithExemplars,
+  type HistogramRecorder,
+  type HistogramSource,
+  LocalHistograms,
+  TraceState,
+} from './LocalHistograms.js';
 export { MetricsServer } from './MetricsServer.js';
 export { extractContext, injectContext } from './metaPropagation.js';
 export { ObservationMetrics } from './ObservationMetrics.js';
+export {
+  acceptsOpenMetrics,
+  OPENMETRICS_CONTENT_TYPE,
+  serializeOpenMetrics,
+} from './OpenMetricsSerializer.js';
 export { prometheusUnitSuffix, withPrometheusNames, withUnitSuffix } from './prometheusNames.js';
 export { ResilientSpanExporter } from './ResilientSpanExporter.js';
+export { SlowCallThreshold, type SlowCallThresholdOptions } from './SlowCallThreshold.js';
 export {
   type BreakerReading,
   type PoolReading,
@@ -31,6 +46,15 @@ export {
   type UpstreamReading,
 } from './StateGauges.js';
 export { diagLevelFrom, StderrDiagLogger } from './StderrDiagLogger.js';
+export {
+  type DropReason,
+  type KeepClass,
+  type KeepReason,
+  type SamplingCount,
+  TailSampler,
+  type TailSamplerOptions,
+  winsRatioDraw,
+} from './TailSampler.js';
 export {
   INSTRUMENTATION_SCOPE,
   planTraceExport,

@@ -60,6 +60,12 @@ export const ATTR_TS_ANOMALY_SCORE = 'toolscope.anomaly.score' as const;
 export const ATTR_TS_ANOMALY = 'toolscope.anomaly' as const;
 export const ATTR_TS_ANOMALY_FEATURES = 'toolscope.anomaly.features' as const;
 
+// ── tail sampling ──
+/** Why the trace was exported: error|anomaly|slow|parent|ratio (on the root span of a kept trace). */
+export const ATTR_TS_SAMPLING_REASON = 'toolscope.sampling.reason' as const;
+/** kept|dropped (label of `toolscope.telemetry.sampled`). */
+export const ATTR_TS_SAMPLING_DECISION = 'toolscope.sampling.decision' as const;
+
 // ── metrics ──
 /** Histogram (s): tool call duration through the pipeline (incl. queue wait and retries). Labels: service, tool, error.type (toolscope's classes), agent. */
 export const METRIC_TS_CALL_DURATION = 'toolscope.call.duration' as const;
@@ -111,6 +117,8 @@ export const METRIC_TS_ALERTS_FIRED = 'toolscope.alerts.fired' as const;
 export const METRIC_TS_ALERT_ACTIVE = 'toolscope.alert.active' as const;
 /** Counter: telemetry items dropped (spans when the exporter queue is full). */
 export const METRIC_TS_TELEMETRY_DROPPED = 'toolscope.telemetry.dropped' as const;
+/** Counter: traces the tail sampler decided on. Labels: decision (kept|dropped), reason. */
+export const METRIC_TS_TELEMETRY_SAMPLED = 'toolscope.telemetry.sampled' as const;
 
 // ── span events ──
 export const EVENT_TS_RETRY = 'toolscope.retry' as const;

@@ -65,6 +65,34 @@ describe('config', () => {
     expect(issues).toContain('toolscope: Unrecognized key: "typo"');
   });
 
+  it('exports every trace by default, and refuses a sampling ratio, class or Jaeger URL it cannot use', () => {
+    const { toolscope } = parseConfig({ mcpServers: {} });
+    expect(toolscope.telemetry.sampling).toEqual({
+      ratio: 1,
+      keep: ['errors', 'anomalies', 'slow'],
+      bufferSpans: 10_000,
+    });
+    const issues = issuesOf(() =>
+      parseConfig({
+        mcpServers: {},
+        toolscope: {
+          telemetry: {
+            sampling: { ratio: 2, keep: ['errors', 'boring'], bufferSpans: 4, rate: 0.1 },
+            jaegerUrl: 'javascript:alert(1)',
+          },
+        },
+      }),
+    );
+    for (const issue of [
+      'toolscope.telemetry.sampling.ratio: Too big: expected number to be <=1',
+      'toolscope.telemetry.sampling.keep.1: Invalid option: expected one of "errors"|"anomalies"|"slow"',
+      'toolscope.telemetry.sampling.bufferSpans: Too small: expected number to be >=16',
+      'toolscope.telemetry.sampling: Unrecognized key: "rate"',
+      'toolscope.telemetry.jaegerUrl: expected an http(s):// URL',
+    ])
+      expect(issues).toContain(issue);
+  });
+
   it('refuses an agent that names an unknown service', () => {
     const issues = issuesOf(() =>
       parseConfig({

@@ -148,6 +148,12 @@ describe('docker-compose.yml', () => {
     expect(svc('otel-collector').command).toContain(`--config=${mounted}`);
   });
 
+  it('lets Prometheus store the exemplars toolscope serves, as many as the shipped config allows', () => {
+    expect(svc('prometheus').command).toContain('--enable-feature=exemplar-storage');
+    const prometheus = readYaml(PATHS.prometheus) as { storage?: { exemplars?: { max_exemplars?: number } } };
+    expect(prometheus.storage?.exemplars?.max_exemplars).toBeGreaterThan(0);
+  });
+
   it('gives Prometheus the shipped config and rules, and every scrape target is a service port', () => {
     const mounts = bindMounts('prometheus');
     const configPath = [...mounts].find(([, host]) => host === './collector/prometheus.yml')?.[0];

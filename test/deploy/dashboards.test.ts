@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   dashboardQueries,
   dashboards,
+  exemplarQueries,
   type GrafanaDashboard,
   type GrafanaPanel,
   instrumentOf,
@@ -313,6 +314,27 @@ describe('Grafana dashboards', () => {
     });
   }
 
+  it('shows exemplars on the latency panels: the p99 of every duration histogram, straight from its buckets', () => {
+    const exprs = [...all.values()].flatMap((dashboard) => exemplarQueries(dashboard).map((q) => q.expr));
+    for (const metric of [
+      'toolscope_call_duration_seconds_bucket',
+      'mcp_client_operation_duration_seconds_bucket',
+      'mcp_server_operation_duration_seconds_bucket',
+    ])
+      expect(
+        exprs.some((expr) => expr.includes(metric)),
+        metric,
+      ).toBe(true);
+    // Recording rules keep no exemplars: an exemplar query must select the raw buckets.
+    for (const expr of exprs) {
+      const metrics = promqlUses(expr).selectors.map((s) => s.metric);
+      expect(
+        metrics.every((metric) => metric.endsWith('_duration_seconds_bucket')),
+        expr,
+      ).toBe(true);
+    }
+  });
+
   it('the drill-down has service and tool variables, the charts the issue asks for, and anomaly annotations', () => {
     const tool = all.get('toolscope-tool.json') as GrafanaDashboard;
     expect(tool.templating.list.map((v) => v.name)).toEqual(
@@ -345,7 +367,8 @@ describe('Grafana dashboards', () => {
       'error_type!=""',
       'quantile="0.5"',
       'quantile="0.95"',
-      'quantile="0.99"',
+      // p99 straight from the buckets, which keep the exemplars
+      'histogram_quantile(0.99',
       'toolscope_upstream_up',
     ])
       expect(
@@ -378,6 +401,11 @@ describe('Grafana provisioning', () => {
       ['jaeger', 'jaeger'],
     ]);
     expect(file.datasources.filter((ds) => ds.isDefault)).toHaveLength(1);
+    // An exemplar's trace_id (the label toolscope's OpenMetrics gives it) opens the trace in Jaeger.
+    const prometheus = file.datasources.find((ds) => ds.type === 'prometheus');
+    expect(prometheus?.jsonData?.exemplarTraceIdDestinations).toEqual([
+      expect.objectContaining({ name: 'trace_id', datasourceUid: 'jaeger' }),
+    ]);
   });
 
   it('loads the dashboards from a file provider', () => {

@@ -292,6 +292,24 @@ export function dashboardQueries(
   return queries;
 }
 
+/** The panel targets that ask Grafana for exemplars (`exemplar: true`): the latency panels. */
+export function exemplarQueries(dashboard: GrafanaDashboard): Array<{ where: string; expr: string }> {
+  return dashboard.panels.flatMap((panel) =>
+    (panel.targets ?? [])
+      .filter((target) => target.exemplar === true && typeof target.expr === 'string')
+      .map((target) => ({
+        where: `${dashboard.uid} › ${panel.title} › ${target.refId}`,
+        expr: target.expr as string,
+      })),
+  );
+}
+
+/** The `--enable-feature=…` flags the compose file gives Prometheus. */
+export function prometheusFeatureFlags(): string[] {
+  const compose = readYaml(PATHS.compose) as { services: Record<string, { command?: string[] }> };
+  return (compose.services.prometheus?.command ?? []).filter((flag) => flag.startsWith('--enable-feature='));
+}
+
 /** `label_values(selector, label)` of a query variable, parsed. */
 export function labelValuesQuery(query: string): { selector: string; label: string } {
   const match = /^label_values\((.+),\s*([A-Za-z_][A-Za-z0-9_]*)\)$/.exec(query.trim());

@@ -4,15 +4,18 @@ import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { CLI } from '../e2e/helpers.js';
+import { OtlpReceiver } from '../e2e/otlpReceiver.js';
 import { freePort, PrometheusServer, requirePrometheus } from '../e2e/prometheusServer.js';
 import {
   alertingRules,
   dashboardQueries,
   dashboards,
+  exemplarQueries,
   filesIn,
   interpolate,
   labelValuesQuery,
   PATHS,
+  prometheusFeatureFlags,
   type RuleFile,
   readText,
   recordingRules,
@@ -25,6 +28,10 @@ import {
  * annotation of every dashboard, every template variable and every recording rule
  * must return data, every alert rule must load, and the alerts the demo should fire
  * do fire.
+ *
+ * As in the compose file, the demo exports its traces (here to an OTLP/HTTP receiver
+ * standing in for the Collector) and Prometheus runs with the compose file's feature
+ * flags, so the latency panels' exemplars can be checked too.
  *
  * The adaptations, and only these: scrape and evaluation every 1 s instead of 15 s;
  * the toolscope job's target is the demo's Prometheus port; the Collector jobs are
@@ -79,6 +86,7 @@ interface RangeSeries {
 }
 
 let prometheus: PrometheusServer;
+const receiver = new OtlpReceiver();
 let demo: ChildProcess | undefined;
 let demoOutput = '';
 let runStart = 0;
@@ -125,13 +133,16 @@ describe('reference deployment: shipped Prometheus config, rules and dashboards 
       prometheus = new PrometheusServer(
         adaptedPrometheusConfig(`127.0.0.1:${metricsPort}`),
         ruleFilesForTest(),
+        prometheusFeatureFlags(),
       );
       await prometheus.start();
+      await receiver.start();
       runStart = Date.now() / 1000;
       demo = spawn(process.execPath, [CLI, 'demo', '--duration', String(DEMO_SECONDS), '--port', '0'], {
         env: {
           ...process.env,
           OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
           TOOLSCOPE_LOG_LEVEL: 'error',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -163,6 +174,7 @@ describe('reference deployment: shipped Prometheus config, rules and dashboards 
   afterAll(async () => {
     if (demo && demo.exitCode === null) demo.kill('SIGTERM');
     await prometheus?.stop();
+    await receiver.stop();
   });
 
   it('scraped the demo through the shipped toolscope job', async () => {
@@ -184,6 +196,34 @@ describe('reference deployment: shipped Prometheus config, rules and dashboards 
     }
     expect(checked).toBeGreaterThan(30);
     expect(empty, 'queries without data').toEqual([]);
+  });
+
+  it('every latency panel that shows exemplars gets them, and each names a trace the demo exported', async () => {
+    const exported = new Set(receiver.spans.map((span) => span.traceId));
+    const without: string[] = [];
+    let exemplars = 0;
+    for (const dashboard of dashboards().values()) {
+      for (const query of exemplarQueries(dashboard)) {
+        const params = new URLSearchParams({
+          query: interpolate(query.expr, variables(dashboard.uid)),
+          start: String(runStart),
+          end: String(runEnd),
+        });
+        const response = await fetch(`${prometheus.url}/api/v1/query_exemplars?${params}`);
+        const body = (await response.json()) as {
+          status: string;
+          error?: string;
+          data: Array<{ exemplars: Array<{ labels: Record<string, string> }> }>;
+        };
+        if (body.status !== 'success') throw new Error(`${body.error} in: ${query.expr}`);
+        const found = body.data.flatMap((series) => series.exemplars);
+        if (found.length === 0) without.push(query.where);
+        for (const exemplar of found) expect(exported.has(exemplar.labels.trace_id as string)).toBe(true);
+        exemplars += found.length;
+      }
+    }
+    expect(without, 'exemplar queries without exemplars').toEqual([]);
+    expect(exemplars).toBeGreaterThan(0);
   });
 
   it('every template variable lists the demo’s services and tools', async () => {

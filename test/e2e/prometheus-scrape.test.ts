@@ -102,9 +102,17 @@ describe('Prometheus scraping the gateway', () => {
   });
 
   it('exposes upstream health and pool state as gauges', async () => {
-    const up = await prometheus.query('toolscope_upstream_up{toolscope_service="fixture"}');
-    expect(up[0]?.value).toBe(1);
-    const limit = await prometheus.query('toolscope_pool_limit{toolscope_pool="fixture"}');
-    expect(limit[0]?.value).toBeGreaterThan(0);
+    // Polled: on a loaded machine one scrape can exceed the test's 1 s timeout, and Prometheus then
+    // marks every series stale until the next one.
+    await eventually(
+      async () => {
+        const up = await prometheus.query('toolscope_upstream_up{toolscope_service="fixture"}');
+        expect(up[0]?.value).toBe(1);
+        const limit = await prometheus.query('toolscope_pool_limit{toolscope_pool="fixture"}');
+        expect(limit[0]?.value).toBeGreaterThan(0);
+      },
+      10_000,
+      500,
+    );
   });
 });

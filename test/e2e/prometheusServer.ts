@@ -33,6 +33,12 @@ export function requirePrometheus(): void {
   }
 }
 
+/** The exemplars Prometheus stored for one series. */
+export interface StoredExemplars {
+  seriesLabels: Record<string, string>;
+  exemplars: Array<{ labels: Record<string, string>; value: string; timestamp: number }>;
+}
+
 /** One sample of an instant-query vector. */
 export interface PromSample {
   metric: Record<string, string>;
@@ -46,15 +52,20 @@ export interface PromSample {
 export class PrometheusServer {
   readonly #configYaml: string;
   readonly #files: Record<string, string>;
+  readonly #flags: readonly string[];
   #child: ChildProcess | undefined;
   #dir = '';
   #url = '';
   #log = '';
 
-  /** @param files extra files written next to the config (rule files), by name. */
-  constructor(configYaml: string, files: Record<string, string> = {}) {
+  /**
+   * @param files extra files written next to the config (rule files), by name.
+   * @param flags extra command-line flags, e.g. `--enable-feature=exemplar-storage`.
+   */
+  constructor(configYaml: string, files: Record<string, string> = {}, flags: readonly string[] = []) {
     this.#configYaml = configYaml;
     this.#files = files;
+    this.#flags = flags;
   }
 
   get url(): string {
@@ -80,6 +91,7 @@ export class PrometheusServer {
         `--storage.tsdb.path=${join(this.#dir, 'data')}`,
         `--web.listen-address=127.0.0.1:${port}`,
         '--web.enable-lifecycle',
+        ...this.#flags,
       ],
       { cwd: this.#dir, stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -114,6 +126,16 @@ export class PrometheusServer {
       metric: item.metric,
       value: Number(item.value[1]),
     }));
+  }
+
+  /** Stored exemplars of the series `promql` selects, over the last `seconds` (`/api/v1/query_exemplars`). */
+  async exemplars(promql: string, seconds = 600): Promise<StoredExemplars[]> {
+    const end = Date.now() / 1000;
+    const query = new URLSearchParams({ query: promql, start: String(end - seconds), end: String(end) });
+    const response = await fetch(`${this.#url}/api/v1/query_exemplars?${query}`);
+    const body = (await response.json()) as { status: string; error?: string; data?: StoredExemplars[] };
+    if (body.status !== 'success') throw new Error(`exemplar query failed: ${promql}: ${body.error}`);
+    return body.data ?? [];
   }
 
   /** Alerts as the rules engine sees them (`/api/v1/alerts`). */

@@ -15,7 +15,12 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { McpInstruments, metricViews, TracingTransport } from '../../src/telemetry/index.js';
+import {
+  type ContentCapturePolicy,
+  McpInstruments,
+  metricViews,
+  TracingTransport,
+} from '../../src/telemetry/index.js';
 
 const spans = new InMemorySpanExporter();
 const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
@@ -36,7 +41,7 @@ afterAll(() => {
 beforeEach(() => spans.reset());
 
 /** A client-side and a server-side tracing transport over a linked in-memory pair. */
-async function linkedPair() {
+async function linkedPair(capture?: ContentCapturePolicy) {
   const [clientEnd, serverEnd] = InMemoryTransport.createLinkedPair();
   const client = new TracingTransport(clientEnd, {
     tracer,
@@ -44,12 +49,14 @@ async function linkedPair() {
     role: 'client',
     network: { transport: 'inproc' },
     service: 'svc',
+    capture,
   });
   const server = new TracingTransport(serverEnd, {
     tracer,
     instruments,
     role: 'server',
     network: { transport: 'pipe' },
+    capture,
   });
   const atServer: JSONRPCMessage[] = [];
   const atClient: JSONRPCMessage[] = [];
@@ -146,22 +153,29 @@ describe('TracingTransport', () => {
     ).toBeGreaterThan(0);
   });
 
-  it('marks isError results as tool_error with the first text as the status message', async () => {
-    const { client, server } = await linkedPair();
-    await client.send({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: { name: 't' },
-    } as JSONRPCMessage);
-    await server.send({
-      jsonrpc: '2.0',
-      id: 1,
-      result: { content: [{ type: 'text', text: 'boom' }], isError: true },
-    } as JSONRPCMessage);
-    for (const span of spans.getFinishedSpans()) {
-      expect(span.attributes['error.type']).toBe('tool_error');
-      expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'boom' });
+  it('marks isError results as tool_error, with the first text as the status message only when results are captured', async () => {
+    for (const capture of [undefined, { arguments: false, results: true, redactKeys: [], maxChars: 1000 }]) {
+      spans.reset();
+      const { client, server } = await linkedPair(capture);
+      await client.send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 't' },
+      } as JSONRPCMessage);
+      await server.send({
+        jsonrpc: '2.0',
+        id: 1,
+        result: { content: [{ type: 'text', text: 'boom' }], isError: true },
+      } as JSONRPCMessage);
+      const finished = spans.getFinishedSpans();
+      expect(finished).toHaveLength(2);
+      for (const span of finished) {
+        expect(span.attributes['error.type']).toBe('tool_error');
+        // The error text is the tool's result: user data, recorded only when asked.
+        expect(span.status.code).toBe(SpanStatusCode.ERROR);
+        expect(span.status.message).toBe(capture ? 'boom' : undefined);
+      }
     }
   });
 

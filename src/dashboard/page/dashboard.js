@@ -414,13 +414,32 @@
     replaceChildren('tools', h('thead', {}, head), h('tbody', {}, rows));
   }
 
-  function item(time, text, detail) {
+  function item(time, text, detail, traces) {
     return h(
       'li',
       {},
       h('span', { class: 'when' }, fmtClock(time)),
       text,
       detail ? h('div', { class: 'detail' }, detail) : null,
+      traceLinks(traces),
+    );
+  }
+
+  /** The kept traces of an incident: a link to Jaeger when one is configured, else the id to paste. */
+  function traceLinks(traces) {
+    if (!traces || traces.length === 0) return null;
+    return h(
+      'div',
+      { class: 'traces' },
+      'traces: ',
+      traces.flatMap((t, i) => {
+        const label = `${t.traceId.slice(0, 12)}… ${t.reason}, ${fmtMs(t.durationMs)}`;
+        const title = `${t.key} · trace ${t.traceId} · kept: ${t.reason}`;
+        const link = t.url
+          ? h('a', { href: t.url, target: '_blank', rel: 'noopener noreferrer', title }, label)
+          : h('code', { title }, label);
+        return i === 0 ? [link] : [' · ', link];
+      }),
     );
   }
 
@@ -433,7 +452,12 @@
     const alerts = [...status.alerts.recent]
       .reverse()
       .map((e) =>
-        item(e.time, `${e.status === 'firing' ? e.level : 'resolved'} · ${e.rule} · ${e.subject}`, e.summary),
+        item(
+          e.time,
+          `${e.status === 'firing' ? e.level : 'resolved'} · ${e.rule} · ${e.subject}`,
+          e.summary,
+          e.traces,
+        ),
       );
     replaceChildren('alerts', alerts.length ? alerts : h('li', { class: 'muted' }, 'no alerts'));
 
@@ -450,6 +474,7 @@
             e.end ? `for ${fmtUptime(e.end - e.start)}` : '(ongoing)',
           ),
           [...e.reasons, ...e.recommendations.map((r) => `→ ${r}`)].join(' · '),
+          e.traces,
         ),
       );
     replaceChildren('anomalies', anomalies.length ? anomalies : h('li', { class: 'muted' }, 'no anomalies'));
