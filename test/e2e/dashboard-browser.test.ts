@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { needs } from '../setup/needs.js';
 import { CLI, eventually, ROOT } from './helpers.js';
 
 const ARTIFACTS = join(ROOT, 'test-results');
@@ -66,6 +67,7 @@ function bandsShown(page: Page, card: string): Promise<{ drawn: number; columns:
 }
 
 describe('the dashboard page during a demo run', () => {
+  const chromiumPackage = needs('chromium');
   let demo: ChildProcess | undefined;
   let browser: Browser | undefined;
 
@@ -102,7 +104,7 @@ describe('the dashboard page during a demo run', () => {
     }, 15_000);
 
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: chromiumPackage.path('chromium'),
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

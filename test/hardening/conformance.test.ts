@@ -4,8 +4,9 @@
 // scenario's checks through it equal the direct ones, and all three runs match the checked-in
 // baseline (test/hardening/conformance-baseline.yml).
 //
-// The suite needs Node >= 22; CI runs Node 20, so test/fixtures/conformance (installed by .ci/run
-// with `npm ci --prefix`) pins the suite and a Node 22 binary from the npm registry to run it with.
+// The suite needs Node >= 22; CI runs Node 20, so test/fixtures/conformance (installed from its
+// lockfile by the test setup, test/setup/globalSetup.ts) pins the suite and a Node 22 binary from the
+// npm registry to run it with.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -119,7 +120,7 @@ describe('MCP conformance suite: the gateway is transparent', () => {
   beforeAll(async () => {
     if (!existsSync(NODE22) || !existsSync(SUITE)) {
       throw new Error(
-        'test/fixtures/conformance is not installed: npm ci --prefix test/fixtures/conformance',
+        'test/fixtures/conformance is not installed (the test setup installs it): npm ci --prefix test/fixtures/conformance',
       );
     }
     server = await startServer();

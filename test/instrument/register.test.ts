@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../e2e/helpers.js';
 import { OtlpReceiver, type ReceivedSpan, SPAN_KIND } from '../e2e/otlpReceiver.js';
-import { ensureSdk110, type FixtureRun, only, otlpEnv, type Preload, runFixture } from './fixtureRun.js';
+import { type FixtureRun, only, otlpEnv, type Preload, runFixture } from './fixtureRun.js';
 
 /**
  * The register hook on unchanged apps: every module system × SDK line, each app
@@ -81,7 +81,7 @@ const CASES: Case[] = [
 const receiver = new OtlpReceiver();
 
 beforeAll(async () => {
-  await Promise.all([receiver.start(), ensureSdk110()]);
+  await receiver.start();
 }, 200_000);
 
 afterAll(async () => {
