@@ -42,7 +42,10 @@ export const toolscopeSectionSchema = z.strictObject({
   tuning: tuningConfigSchema.prefault({}),
   /** Alert rules (built-ins + yours), cooldowns and handlers. */
   alerts: alertsConfigSchema.prefault({}),
-  /** Where learned state (baselines, forests) is kept across restarts. @default "<config dir>/.toolscope" */
+  /**
+   * Where learned state (baselines, forests) is kept across restarts.
+   * @default a folder of this config's own in the user's data directory (`<data>/state/<name>-<hash>`)
+   */
   stateDir: z.string().optional(),
   /** Services of tools backed by plain HTTP APIs, served like MCP services (gateway mode). @default {} */
   httpTools: httpToolsConfigSchema,

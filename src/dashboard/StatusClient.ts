@@ -1,5 +1,5 @@
 import type { ProfileCaptureResult } from '../profiling/index.js';
-import { findInstances, instancesDirectory } from './instanceDiscovery.js';
+import { findInstances, type InstanceRecord, instancesDirectory } from './instanceDiscovery.js';
 import type { StatusSnapshot } from './StatusSnapshot.js';
 
 /** How the CLI picks the instance to talk to. */
@@ -34,6 +34,10 @@ const DEFAULT_URL = 'http://127.0.0.1:8765';
  */
 export class StatusClient {
   readonly url: string;
+  /** The instance record it was found by, when it was picked from the records (no `--url`). */
+  picked: InstanceRecord | undefined;
+  /** The other running instances when it was picked from the records, newest first. */
+  others: readonly InstanceRecord[] = [];
   readonly #token: string | undefined;
   readonly #timeoutMs: number;
 
@@ -49,14 +53,15 @@ export class StatusClient {
     const token = options.token ?? (env.TOOLSCOPE_TOKEN || undefined);
     const timeoutMs = options.timeoutMs ?? 5000;
     const explicit = options.url ?? (env.TOOLSCOPE_URL || undefined);
-    const candidates = explicit
-      ? [explicit]
-      : [...findInstances(instancesDirectory(env)).map((record) => record.url), DEFAULT_URL];
+    const records = explicit ? [] : findInstances(instancesDirectory(env));
+    const candidates = explicit ? [explicit] : [...records.map((record) => record.url), DEFAULT_URL];
     const failures: string[] = [];
     for (const url of [...new Set(candidates)]) {
       const client = new StatusClient(url, token, timeoutMs);
       try {
         await client.status({ series: false });
+        client.picked = records.find((record) => record.url === url);
+        if (!explicit) client.others = records.filter((record) => record !== client.picked);
         return client;
       } catch (error) {
         // Refused credentials or Host/Origin are about the right instance: say so at once.

@@ -92,9 +92,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     },
     { env: {} },
   );
-  // Alert lines arrive while the progress bar is drawn: clear its line first.
-  const log = (line: string) => progress.write(`${progress.isTTY ? '\r\u001b[K' : ''}${line}\n`);
-  const runtime = new ToolscopeRuntime({ config, inProcess: demoServices(incident), stateDir: null, log });
+  // Log lines (alerts) arrive while the progress bar is drawn: clear its line first.
+  const logDestination = {
+    write: (line: string) => progress.write(`${progress.isTTY ? '\r\u001b[K' : ''}${line}`),
+  };
+  const runtime = new ToolscopeRuntime({
+    config,
+    inProcess: demoServices(incident),
+    stateDir: null,
+    logDestination,
+  });
   const host: StatusHost = runtime;
   const status = StatusService.for(host);
   const { gateway } = runtime;

@@ -54,7 +54,8 @@ export async function startHttpGateway(
     process.execPath,
     [CLI, 'gateway', '--config', configPath, '--http', '--port', '0', ...extraArgs],
     {
-      env: { ...process.env, TOOLSCOPE_LOG_LEVEL: 'error', ...env },
+      // Where it serves is an info line.
+      env: { ...process.env, TOOLSCOPE_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
