@@ -272,7 +272,9 @@ export class Telemetry {
     if (this.#prometheus && (options.servePrometheus ?? true)) {
       const host = env.OTEL_EXPORTER_PROMETHEUS_HOST ?? config.prometheus.host;
       const port = Number(env.OTEL_EXPORTER_PROMETHEUS_PORT ?? config.prometheus.port);
-      this.#metricsServer = new MetricsServer(host, port, (req, res) => this.handleMetrics(req, res));
+      // Only the default port may be taken quietly: the second toolscope on a host finds it in use.
+      const chosen = env.OTEL_EXPORTER_PROMETHEUS_PORT !== undefined || config.prometheus.port !== 9464;
+      this.#metricsServer = new MetricsServer(host, port, (req, res) => this.handleMetrics(req, res), chosen);
     }
   }
 
@@ -292,18 +294,24 @@ export class Telemetry {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are disabled\n');
       return;
     }
-    this.#prometheus.collect().then(
-      ({ resourceMetrics, errors }) => {
-        if (errors.length > 0) diag.debug(`toolscope: ${errors.length} errors while collecting metrics`);
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-        res.end(this.#serializer.serialize(withPrometheusNames(resourceMetrics)));
-      },
-      (error: unknown) => {
-        res
-          .writeHead(500, { 'content-type': 'text/plain' })
-          .end(`# failed to collect metrics: ${String(error)}\n`);
-      },
-    );
+    const prometheus = this.#prometheus;
+    // The host detector's attributes arrive asynchronously; a scrape in the first second would read the
+    // resource before they settle (the SDK logs an error for each such read). The OTLP reader waits too.
+    Promise.resolve(this.resource.waitForAsyncAttributes?.())
+      .catch(() => {})
+      .then(() => prometheus.collect())
+      .then(
+        ({ resourceMetrics, errors }) => {
+          if (errors.length > 0) diag.debug(`toolscope: ${errors.length} errors while collecting metrics`);
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+          res.end(this.#serializer.serialize(withPrometheusNames(resourceMetrics)));
+        },
+        (error: unknown) => {
+          res
+            .writeHead(500, { 'content-type': 'text/plain' })
+            .end(`# failed to collect metrics: ${String(error)}\n`);
+        },
+      );
   }
 
   /**
