@@ -7,7 +7,8 @@ export type AlertLogLevel = 'info' | 'warn' | 'error';
 /**
  * Writes alert events through a logging callback (the gateway's logger), one line
  * each: critical firings at `error`, warnings at `warn`, resolutions at `info`.
- * The message names the rule, the subject and whether it fired or resolved; the
+ * The message names the rule and whether it fired or resolved (the summary names
+ * the subject); the
  * event itself goes along for structured fields.
  */
 export function createLogAlertHandler(
@@ -19,8 +20,7 @@ export function createLogAlertHandler(
     handle(event) {
       const level: AlertLogLevel =
         event.status === 'resolved' ? 'info' : event.level === 'critical' ? 'error' : 'warn';
-      const what = event.status === 'resolved' ? 'resolved' : `firing (${event.level})`;
-      log(level, `alert ${event.rule} on ${event.subject} ${what}: ${event.summary}`, event);
+      log(level, `alert ${event.rule} ${event.status}: ${event.summary}`, event);
     },
   };
 }

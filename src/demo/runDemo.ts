@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatSeconds } from '../cli/formatTable.js';
+import { formatSeconds, plural } from '../cli/formatTable.js';
 import { ProgressBar } from '../cli/ProgressBar.js';
 import { type ListenConfig, parseConfig } from '../config/index.js';
 import {
@@ -126,7 +126,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   });
   const toolCount = gateway.scopes.get('store')?.tools.size ?? 0;
   out.write(
-    `toolscope ${VERSION} demo — gateway at ${url}/mcp with ${gateway.upstreams.size} services, ${toolCount} tools\n` +
+    `toolscope ${VERSION} demo — gateway at ${url}/mcp with ${plural(gateway.upstreams.size, 'service')}, ${plural(toolCount, 'tool')}\n` +
       `dashboard: ${url}/  (live while the demo runs)\n`,
   );
   if (options.open && !(await openInBrowser(`${url}/`)))
@@ -141,7 +141,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     timers.push(setTimeout(() => (incident.active = true), window.startMs));
     timers.push(setTimeout(() => (incident.active = false), window.endMs));
   }
-  const bar = new ProgressBar(progress);
+  const bar = new ProgressBar(progress, 28, (line) => runtime.logging.logger.info(`demo ${line}`));
   const runStart = Date.now();
   let workload: WorkloadProgress;
   try {

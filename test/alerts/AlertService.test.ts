@@ -217,7 +217,7 @@ describe('alerts config', () => {
     service.onUpstreamState({ service: 'svc', state: 'failed', time: T0 });
     service.evaluate();
     await service.stop();
-    expect(logged).toEqual(['error alert service_down on svc firing (critical): service svc is failed']);
+    expect(logged).toEqual(['error alert service_down firing: service svc is failed']);
     expect(notified).toEqual(['critical']);
     expect(failed).toEqual(['ops']);
     expect(() =>

@@ -145,9 +145,9 @@ describe('MCP logging and log handlers', () => {
     handler.handle(event());
     handler.handle(event({ status: 'resolved', summary: 'x' }));
     expect(lines).toEqual([
-      `error alert error_rate on svc/search firing (critical): ${event().summary}`,
-      `warn alert error_rate on svc/search firing (warning): ${event().summary}`,
-      'info alert error_rate on svc/search resolved: x',
+      `error alert error_rate firing: ${event().summary}`,
+      `warn alert error_rate firing: ${event().summary}`,
+      'info alert error_rate resolved: x',
     ]);
   });
 });
