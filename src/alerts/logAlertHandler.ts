@@ -8,8 +8,7 @@ export type AlertLogLevel = 'info' | 'warn' | 'error';
  * Writes alert events through a logging callback (the gateway's logger), one line
  * each: critical firings at `error`, warnings at `warn`, resolutions at `info`.
  * The message names the rule and whether it fired or resolved (the summary names
- * the subject); the
- * event itself goes along for structured fields.
+ * the subject); the event itself goes along for structured fields.
  */
 export function createLogAlertHandler(
   log: (level: AlertLogLevel, message: string, event: AlertEvent) => void,
