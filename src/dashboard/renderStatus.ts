@@ -39,13 +39,15 @@ export function poolCell(tool: ToolStatus): string {
   return `${tool.pool.inFlight}/${tool.pool.limit}${queued}`;
 }
 
-/** `0.82 critical`, `0.10`, `warming up`. */
+/**
+ * `0.82 critical`, `normal`, `learning`. Below the threshold the score (capped at
+ * 0.499) would round to the threshold itself, so a normal tool says so in words.
+ */
 export function anomalyCell(tool: ToolStatus): string {
   const anomaly = tool.anomaly;
   if (!anomaly) return '—';
   if (anomaly.warmingUp) return 'learning';
-  const score = anomaly.score.toFixed(2);
-  return anomaly.anomalous ? `${score} ${anomaly.severity ?? 'warning'}` : score;
+  return anomaly.anomalous ? `${anomaly.score.toFixed(2)} ${anomaly.severity ?? 'warning'}` : 'normal';
 }
 
 /** Columns of the per-tool table, shared by `status` and `top`. */
