@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { alertsConfigSchema } from '../alerts/index.js';
 import { analysisConfigSchema } from '../analysis/index.js';
-import { httpToolsConfigSchema } from '../httptools/index.js';
+// The schema's own module, not the capability's face (which holds the MCP SDK's Server): the register
+// hook parses a config before the app loads the SDK, and must not load it first.
+import { httpToolsConfigSchema } from '../httptools/httpToolsConfigSchema.js';
 import { loggingConfigSchema } from '../logging/index.js';
 import { profilingConfigSchema } from '../profiling/index.js';
 import { resilienceConfigSchema } from '../resilience/index.js';

@@ -125,7 +125,12 @@ export function recentEvents(status: StatusSnapshot, limit: number): string[] {
 export function renderStatus(status: StatusSnapshot, options: { url: string; width?: number }): string {
   const width = options.width ?? 100;
   const lines = [truncate(headline(status, options.url), width), ''];
-  lines.push('SERVICES', fitTable(status.services, serviceColumns, width));
+  if (status.services.length === 0)
+    lines.push(
+      'SERVICES',
+      status.mode === 'register' ? "none: the tools run in this app's own MCP servers" : 'none configured',
+    );
+  else lines.push('SERVICES', fitTable(status.services, serviceColumns, width));
   // Why a service is not serving, right under the table: a failed remote has no stderr to show it.
   for (const service of status.services) {
     if (service.state === 'ready' || !service.lastError) continue;

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type Counter,
   context,
+  type DiagLogger,
   diag,
   type Meter,
   metrics,
@@ -42,6 +43,7 @@ import { MetricsServer } from './MetricsServer.js';
 import { withPrometheusNames } from './prometheusNames.js';
 import { ResilientSpanExporter } from './ResilientSpanExporter.js';
 import { diagLevelFrom, StderrDiagLogger } from './StderrDiagLogger.js';
+import { StdioSafeConsoleExporter } from './StdioSafeConsoleExporter.js';
 import { METRIC_TS_TELEMETRY_DROPPED } from './toolscopeNames.js';
 
 /** Instrumentation scope name of everything toolscope records. */
@@ -61,9 +63,18 @@ export interface TelemetryOptions {
    * (on Node 20 it hooks every promise in the process). @default true
    */
   contextManager?: boolean;
-  /** stdout carries MCP (stdio mode): refuse exporters that write to stdout. */
-  stdoutIsProtocol?: boolean;
+  /**
+   * stdout carries MCP (stdio mode): refuse exporters that write to stdout. A function: it may
+   * come to (an instrumented app that turns out to be a stdio server); the console exporter is
+   * accepted and writes to stderr from then on.
+   */
+  stdoutIsProtocol?: boolean | (() => boolean);
   env?: Record<string, string | undefined>;
+  /**
+   * The diag logger to put back after the trace SDK starts (it installs a console logger when
+   * OTEL_LOG_LEVEL is set, and stdout may carry MCP). @default a plain stderr logger
+   */
+  diagLogger?: DiagLogger;
   /**
    * More readers of toolscope's metrics besides Prometheus and OTLP (an embedding
    * app's own exporter, an in-memory reader in tests), made by this function. They
@@ -90,7 +101,7 @@ export interface TraceExportPlan {
 export function planTraceExport(
   config: TelemetryConfig,
   env: Record<string, string | undefined>,
-  stdoutIsProtocol: boolean,
+  stdoutIsProtocol: boolean | (() => boolean),
 ): TraceExportPlan {
   const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
     .split(',')
@@ -101,7 +112,7 @@ export function planTraceExport(
   const otlpUrl = tracesEndpoint ?? (endpoint ? `${endpoint.replace(/\/+$/, '')}/v1/traces` : undefined);
   if (exporters.includes('none')) return { kind: 'none' };
   if (exporters.includes('console')) {
-    if (stdoutIsProtocol) {
+    if (stdoutIsProtocol === true) {
       diag.warn(
         'toolscope: OTEL_TRACES_EXPORTER=console ignored: stdout carries the MCP protocol in stdio mode',
       );
@@ -235,7 +246,11 @@ export class Telemetry {
       );
       exporter = this.#exporter;
     } else if (this.traceExport.kind === 'console') {
-      exporter = new ConsoleSpanExporter();
+      const stdoutIsProtocol = options.stdoutIsProtocol;
+      exporter =
+        typeof stdoutIsProtocol === 'function'
+          ? new StdioSafeConsoleExporter(stdoutIsProtocol)
+          : new ConsoleSpanExporter();
     }
     if (exporter) {
       // sdk-node reads the sampler, span limits and propagators from OTEL_*; metrics and logs are ours,
@@ -253,7 +268,7 @@ export class Telemetry {
         instrumentations: [],
       });
       // NodeSDK installs a console diag logger when OTEL_LOG_LEVEL is set; stdout may carry MCP.
-      diag.setLogger(new StderrDiagLogger(), {
+      diag.setLogger(options.diagLogger ?? new StderrDiagLogger(), {
         logLevel: diagLevelFrom(env.TOOLSCOPE_LOG_LEVEL ?? env.OTEL_LOG_LEVEL),
         suppressOverrideMessage: true,
       });

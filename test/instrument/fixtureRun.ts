@@ -62,7 +62,7 @@ export function runFixture(
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${app} did not finish: ${stderr}`));
-    }, options.timeoutMs ?? 20_000);
+    }, options.timeoutMs ?? 120_000);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       const last = stdout.trim().split('\n').at(-1) ?? '';

@@ -385,6 +385,20 @@
         ),
       ),
     );
+    if (rows.length === 0)
+      rows.push(
+        h(
+          'tr',
+          {},
+          h(
+            'td',
+            { colspan: 7, class: 'muted' },
+            status.mode === 'register'
+              ? "none: the tools run in this app's own MCP servers"
+              : 'none configured',
+          ),
+        ),
+      );
     replaceChildren('services', h('thead', {}, head), h('tbody', {}, rows));
   }
 
