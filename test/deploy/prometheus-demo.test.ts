@@ -267,7 +267,11 @@ describe('reference deployment: shipped Prometheus config, rules and dashboards 
     // orders_submit fails ~12 % of its calls by design.
     expect(fired('ToolErrorRatioHigh', 'orders', 'submit'), summary.join(', ')).toHaveLength(1);
     // Nothing was down or broken.
-    for (const alertname of ['ToolscopeDown', 'ToolscopeUpstreamDown', 'ToolBreakerOpen'])
+    for (const alertname of ['ToolscopeUpstreamDown', 'ToolBreakerOpen'])
       expect(fired(alertname), summary.join(', ')).toEqual([]);
+    // The demo was up: every scrape but a few answered. (At this time scale ToolscopeDown's `for` is
+    // two 1 s scrapes, and a busy machine can make two scrapes in a row miss their 1 s timeout.)
+    const up = await rangeQuery('avg_over_time(up{job="toolscope"}[1h])');
+    expect(Number(up[0]?.values.at(-1)?.[1]), 'share of scrapes that answered').toBeGreaterThan(0.8);
   });
 });

@@ -272,11 +272,13 @@ describe('stdio upstreams that misbehave at the pipe', () => {
     const gateway = await gatewayWith({ big: {} });
     await gateway.open();
     expect(await gateway.call('big_echo', { message: 'warm' })).toMatchObject({ ok: true });
-    const before = rss(gateway.pid);
     for (const [size, bound] of [
       [20, NEAR_LIMIT],
       [150, PLATEAU],
     ] as const) {
+      // Each line's growth from just before it: what the previous one left for the GC (collected
+      // sooner or later, depending on how busy the machine is) is not this line's.
+      const before = rss(gateway.pid);
       const { value: reply, peak } = await peakRss(gateway.pid, () =>
         gateway.call('big_huge_junk', { mib: size }),
       );
