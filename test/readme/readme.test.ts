@@ -184,7 +184,7 @@ describe.sequential('the README, run as written (issue 18)', () => {
     }
     const result = await runCommand(text);
     expect(result.code, result.output).toBe(0);
-    if (command.command.startsWith('toolscope --version'))
+    if (/^(npx )?toolscope --version/.test(command.command))
       expect(result.output.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     if (command.command.startsWith('npm run demo')) expect(result.output).toContain('Where to look');
     if (/--http/.test(command.command)) expect(result.served).toBe(true);
