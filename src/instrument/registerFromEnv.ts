@@ -112,15 +112,16 @@ export function registerFromEnv(
       };
     }
     const owned = telemetry;
-    flushOnExit(
-      {
-        // Telemetry is flushed while learned state is saved: both within the bound.
-        shutdown: async () => {
-          await Promise.all([runtime?.stop(), owned?.shutdown()]);
+    if (owned || pipeline)
+      flushOnExit(
+        {
+          // Telemetry is flushed while learned state is saved: both within the bound.
+          shutdown: async () => {
+            await Promise.all([runtime?.stop(), owned?.shutdown()]);
+          },
         },
-      },
-      positive(env.TOOLSCOPE_SHUTDOWN_TIMEOUT_MS, 2000),
-    );
+        positive(env.TOOLSCOPE_SHUTDOWN_TIMEOUT_MS, 2000),
+      );
   } catch (error) {
     reportOnce('starting telemetry', error);
   }
