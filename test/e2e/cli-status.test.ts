@@ -20,7 +20,7 @@ describe('toolscope status, top, export and profile against a running demo', () 
   const cli = (...args: string[]) =>
     run(process.execPath, [CLI, ...args], {
       env: { ...process.env, TOOLSCOPE_HOME: home, TOOLSCOPE_LOG_LEVEL: 'error', TOOLSCOPE_URL: '' },
-      timeout: 20_000,
+      timeout: 120_000,
     });
 
   beforeAll(async () => {
@@ -46,7 +46,7 @@ describe('toolscope status, top, export and profile against a running demo', () 
     }, 15_000);
     // A few seconds of traffic first.
     await new Promise((resolve) => setTimeout(resolve, 3000));
-  }, 30_000);
+  }, 300_000);
 
   afterAll(async () => {
     if (demo.exitCode === null) {

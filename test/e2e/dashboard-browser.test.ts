@@ -252,7 +252,7 @@ describe('the dashboard page during a demo run', () => {
     demo.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/Anomaly found|Anomalies found: \d+/);
-  }, 90_000);
+  }, 300_000);
 });
 
 describe('the dashboard of an instance with a token, opened in a browser (issue 18)', () => {

@@ -35,7 +35,7 @@ describe('a Streamable HTTP upstream behind the gateway', () => {
     upstream = await startHttpServer();
     const config = await writeConfig({ mcpServers: { web: { url: upstream.url } } });
     gateway = await startHttpGateway(config);
-  }, 30_000);
+  }, 300_000);
 
   afterAll(async () => {
     await gateway?.stop();

@@ -71,7 +71,7 @@ beforeAll(async () => {
     }),
     startHttpGateway(config, [], { OTEL_EXPORTER_PROMETHEUS_PORT: '0', TOOLSCOPE_LOG_LEVEL: 'info' }),
   ]);
-}, 30_000);
+}, 300_000);
 
 afterAll(async () => {
   await Promise.all([debugGateway?.stop(), quietGateway?.stop()]);

@@ -81,7 +81,7 @@ describe('MCP Inspector CLI', () => {
       ['--cli', 'node', CLI, 'proxy', '--', 'node', FIXTURE, '--method', 'tools/list'],
       {
         cwd: join(ROOT, 'test'),
-        timeout: 30_000,
+        timeout: 120_000,
       },
     );
     const names = (JSON.parse(stdout) as { tools: Array<{ name: string }> }).tools.map((t) => t.name);
@@ -93,7 +93,7 @@ describe('MCP Inspector CLI', () => {
     const config = await writeConfig({ mcpServers: { fixture: { command: 'node', args: [FIXTURE] } } });
     const listed = await run(inspector, ['--cli', 'node', CLI, 'gateway', config, '--method', 'tools/list'], {
       cwd: join(ROOT, 'test'),
-      timeout: 30_000,
+      timeout: 120_000,
     });
     expect(listed.stdout).toContain('fixture_echo');
     const called = await run(

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ROOT, startHttpGateway, writeConfig } from '../e2e/helpers.js';
+import { ROOT, startHttpGateway, WAIT_SLACK, writeConfig } from '../e2e/helpers.js';
 
 const run = promisify(execFile);
 const FIXTURE_DIR = join(ROOT, 'test/fixtures/conformance');
@@ -40,7 +40,7 @@ async function conformance(url: string): Promise<Map<string, Check[]>> {
   try {
     await run(NODE22, [SUITE, 'server', '--suite', 'all', '--url', url, '--output-dir', out], {
       cwd: out,
-      timeout: 60_000,
+      timeout: 240_000,
       maxBuffer: 16 * 1024 * 1024,
     }).catch((error: { code?: unknown; signal?: unknown; stderr?: string }) => {
       // Exit 1 means some scenario failed, which the baseline judges; anything else is a broken run.
@@ -92,7 +92,10 @@ async function startServer(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [SERVER, '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`conformance server did not start: ${output}`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`conformance server did not start: ${output}`)),
+      15_000 * WAIT_SLACK,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);
@@ -134,7 +137,7 @@ describe('MCP conformance suite: the gateway is transparent', () => {
     });
     gateway = await startHttpGateway(config);
     direct = await conformance(server.url);
-  }, 90_000);
+  }, 300_000);
 
   afterAll(async () => {
     await gateway?.stop();
