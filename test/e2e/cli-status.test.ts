@@ -90,6 +90,11 @@ describe('toolscope status, top, export and profile against a running demo', () 
       expect(stderr).toContain(`also running: gateway at http://127.0.0.1:9 (pid ${process.pid}`);
       expect(stderr).toContain('/x/other.json');
       expect(stderr).toContain('Pick one with --url');
+      // export once picked an instance silently: it says the same, its stdout stays the document.
+      const exported = await cli('export', '--format', 'csv');
+      expect(exported.stderr).toContain(`toolscope: using demo at ${url}`);
+      expect(exported.stderr).toContain('also running: gateway at http://127.0.0.1:9');
+      expect(exported.stdout).not.toContain('using demo');
       // With --url nothing is picked, so nothing is said.
       expect((await cli('status', '--url', url)).stderr).toBe('');
     } finally {
