@@ -9,7 +9,7 @@ export interface StatusClientOptions {
   /** Bearer token (`--token`); otherwise TOOLSCOPE_TOKEN. */
   token?: string;
   env?: NodeJS.ProcessEnv;
-  /** Per-request timeout for status reads, ms. @default 5000 */
+  /** Per-request timeout for status reads, ms. @default 10000 */
   timeoutMs?: number;
 }
 
@@ -51,7 +51,9 @@ export class StatusClient {
   static async connect(options: StatusClientOptions = {}): Promise<StatusClient> {
     const env = options.env ?? process.env;
     const token = options.token ?? (env.TOOLSCOPE_TOKEN || undefined);
-    const timeoutMs = options.timeoutMs ?? 5000;
+    // A bound for a hung instance: a busy one (a CPU-heavy tool in process, a loaded machine) can
+    // take seconds to answer, and is still the one the user wants.
+    const timeoutMs = options.timeoutMs ?? 10_000;
     const explicit = options.url ?? (env.TOOLSCOPE_URL || undefined);
     const records = explicit ? [] : findInstances(instancesDirectory(env));
     const candidates = explicit ? [explicit] : [...records.map((record) => record.url), DEFAULT_URL];
@@ -71,9 +73,13 @@ export class StatusClient {
         );
       }
     }
+    if (explicit)
+      throw new StatusClientError(`toolscope at ${explicit} did not answer (${failures.join('; ')})`);
+    // A recorded instance that is running but did not answer (busy, or hung) is not "none found":
+    // say which ones were tried and why they failed.
     throw new StatusClientError(
-      explicit
-        ? `toolscope at ${explicit} did not answer (${failures.join('; ')})`
+      records.length > 0
+        ? `no recorded toolscope answered (${failures.join('; ')}); pass --url to pick one, or start one`
         : `no running toolscope found (looked in ${instancesDirectory(env)} and at ${DEFAULT_URL}); ` +
             'start one (toolscope gateway --http, or toolscope demo) or pass --url',
     );

@@ -27,7 +27,7 @@ import {
  * must return data, every alert rule must load, and the alerts the demo should fire
  * do fire.
  *
- * The adaptations, and only these: scrape and evaluation every 1 s instead of 15 s;
+ * The adaptations, and only these: scrape every 2 s and evaluation every 1 s instead of 15 s;
  * the toolscope job's target is the demo's Prometheus port; the Collector jobs are
  * dropped (no Collector runs here); rule files sit next to the config; every alert's
  * `for` is divided by 60 (5m → 5s), so a 40-second demo can hold a condition for as
@@ -49,7 +49,14 @@ function adaptedPrometheusConfig(target: string): string {
   if (!toolscope) throw new Error('collector/prometheus.yml has no `toolscope` scrape job');
   expect(toolscope.static_configs.flatMap((c) => c.targets)).toHaveLength(1);
   toolscope.static_configs = [{ targets: [target] }];
-  config.global = { ...config.global, scrape_interval: '1s', evaluation_interval: '1s' };
+  // Scrapes every 2 s with a 2 s timeout: the demo answers /metrics from the process that also runs
+  // its CPU-heavy tool, and on a busy machine a 1 s timeout misses half the scrapes.
+  config.global = {
+    ...config.global,
+    scrape_interval: '2s',
+    scrape_timeout: '2s',
+    evaluation_interval: '1s',
+  };
   config.rule_files = filesIn(PATHS.rulesDir, '.yml').map((path) => basename(path));
   config.scrape_configs = [toolscope];
   return stringifyYaml(config);
@@ -86,6 +93,8 @@ let runStart = 0;
 let runEnd = 0;
 /** When the demo's clock started (it prints the incident's window then), epoch seconds. */
 let demoStart = 0;
+/** When the demo exited, epoch seconds. */
+let demoEnd = 0;
 
 async function rangeQuery(promql: string, step = 1): Promise<RangeSeries[]> {
   const params = new URLSearchParams({
@@ -160,6 +169,7 @@ describe('reference deployment: shipped Prometheus config, rules and dashboards 
           resolve(exitCode);
         });
       });
+      demoEnd = Date.now() / 1000;
       if (code !== 0) throw new Error(`demo exited with ${code}: ${demoOutput}`);
       // One more evaluation round after the last scrape.
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -176,8 +186,11 @@ describe('reference deployment: shipped Prometheus config, rules and dashboards 
   it('scraped the demo through the shipped toolscope job', async () => {
     const up = await rangeQuery('max_over_time(up{job="toolscope"}[1m])');
     expect(up.map((s) => Math.max(...s.values.map(([, v]) => Number(v))))).toEqual([1]);
+    // Prometheus saw the calls the demo says it made (how many a busy machine manages in 40 s varies).
+    const sent = Number(/(\d+) calls in \d+ s\./.exec(demoOutput)?.[1]);
+    expect(sent, demoOutput).toBeGreaterThan(0);
     const calls = await rangeQuery('sum(toolscope_call_duration_seconds_count)');
-    expect(Number(calls[0]?.values.at(-1)?.[1])).toBeGreaterThan(DEMO_SECONDS * 20);
+    expect(Number(calls[0]?.values.at(-1)?.[1])).toBeGreaterThan(sent * 0.8);
   });
 
   it('every panel query and annotation of every dashboard returns data', async () => {
@@ -270,9 +283,16 @@ describe('reference deployment: shipped Prometheus config, rules and dashboards 
     // Nothing was down or broken.
     for (const alertname of ['ToolscopeUpstreamDown', 'ToolBreakerOpen'])
       expect(fired(alertname), summary.join(', ')).toEqual([]);
-    // The demo was up: every scrape but a few answered. (At this time scale ToolscopeDown's `for` is
-    // two 1 s scrapes, and a busy machine can make two scrapes in a row miss their 1 s timeout.)
-    const up = await rangeQuery('avg_over_time(up{job="toolscope"}[1h])');
-    expect(Number(up[0]?.values.at(-1)?.[1]), 'share of scrapes that answered').toBeGreaterThan(0.8);
+    // The demo was up: while it ran, most scrapes answered. (ToolscopeDown's scaled `for` is shorter
+    // than one scrape here, so a single scrape that a busy machine makes miss its timeout fires it.)
+    const window = Math.ceil(demoEnd - demoStart);
+    const params = new URLSearchParams({ query: `up{job="toolscope"}[${window}s]`, time: String(demoEnd) });
+    const response = await fetch(`${prometheus.url}/api/v1/query`, { method: 'POST', body: params });
+    const scrapes =
+      ((await response.json()) as { data: { result: RangeSeries[] } }).data.result[0]?.values ?? [];
+    const answered = scrapes.filter(([, v]) => v === '1').length;
+    console.log(`scrapes while the demo ran: ${answered} of ${scrapes.length} answered`);
+    expect(scrapes.length).toBeGreaterThan(5);
+    expect(answered / scrapes.length, 'share of scrapes that answered').toBeGreaterThan(0.8);
   });
 });

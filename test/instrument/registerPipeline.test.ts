@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +9,9 @@ import { CLI, eventually } from '../e2e/helpers.js';
 import { FIXTURES, preloadArgs, runFixture } from './fixtureRun.js';
 
 const run = promisify(execFile);
-const HOME = process.env.TOOLSCOPE_HOME as string;
+// A data directory of this file's own: other test files' gateways, running at the same time, record
+// themselves in the run's shared one, and `toolscope status` would rightly pick the newest of them.
+const HOME = await mkdtemp(join(tmpdir(), 'toolscope-register-home-'));
 
 /**
  * Issue 18, item 4: under `--import toolscope/register` the tool handlers of an app's own MCP
@@ -34,7 +37,12 @@ describe('register mode runs the whole pipeline for the app’s own tools', () =
   beforeAll(async () => {
     app = spawn(process.execPath, [...preloadArgs('import'), join(FIXTURES, 'pipeline-app.mjs')], {
       cwd: FIXTURES,
-      env: { ...process.env, PIPELINE_APP_WARM: '250', OTEL_SERVICE_NAME: 'pipeline-app' },
+      env: {
+        ...process.env,
+        TOOLSCOPE_HOME: HOME,
+        PIPELINE_APP_WARM: '250',
+        OTEL_SERVICE_NAME: 'pipeline-app',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     app.stdout?.on('data', (chunk: Buffer) => {
@@ -57,6 +65,7 @@ describe('register mode runs the whole pipeline for the app’s own tools', () =
       app.stdin?.end();
       await exitCode;
     }
+    await rm(HOME, { recursive: true, force: true });
   });
 
   it('records itself for the CLI, in register mode, and serves its dashboard and /metrics', async () => {
@@ -107,7 +116,7 @@ describe('register mode runs the whole pipeline for the app’s own tools', () =
 
   it('is what `toolscope status` finds and shows, tools by their own names', async () => {
     const { stdout: text, stderr: said } = await run(process.execPath, [CLI, 'status'], {
-      env: { ...process.env, TOOLSCOPE_URL: '' },
+      env: { ...process.env, TOOLSCOPE_HOME: HOME, TOOLSCOPE_URL: '' },
     });
     expect(said).toContain(`using register at ${record.url} (pid ${app.pid}`);
     expect(text).toContain('· register ·');
