@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Step 1 benchmark: what a toolscope hop costs.
 // stdio: direct connection vs a bare forwarder (parse + re-serialise each line: the
-// physical floor of any proxy hop) vs `toolscope proxy` vs `toolscope gateway`.
+// physical floor of any proxy hop) vs the forwarder with what the MCP semantic conventions ask of a
+// hop (two spans, two histograms, `_meta`: the reference the targets are set against) vs
+// `toolscope proxy` vs `toolscope gateway`.
 // HTTP: direct Streamable HTTP vs the gateway's HTTP endpoint vs `mcp-proxy`, the last
 // two in front of the same stdio server. Sequential and 16 in flight; medians over
 // interleaved rounds.
@@ -11,10 +13,20 @@ import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { cpuSpent, treeCpu } from './lib/processCpu.mjs';
-import { BENCH_DIR, fmt, markdownTable, median, percentile, progress, ROOT, report } from './lib/stats.mjs';
+import {
+  BENCH_DIR,
+  fmt,
+  markdownTable,
+  median,
+  percentile,
+  progress,
+  ROOT,
+  report,
+  spread,
+} from './lib/stats.mjs';
+import { connectStdio } from './lib/stdioClient.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 1500);
@@ -23,6 +35,8 @@ const IN_FLIGHT = 16;
 const ECHO = join(BENCH_DIR, 'fixtures/echo-server.mjs');
 const FORWARDER = join(BENCH_DIR, 'fixtures/forwarder.mjs');
 const TRACED_FORWARDER = join(BENCH_DIR, 'fixtures/traced-forwarder.mjs');
+const SEMCONV_FORWARDER = join(BENCH_DIR, 'fixtures/semconv-forwarder.mjs');
+const SEMCONV = 'reference: semconv forwarder (2 spans, 2 histograms, _meta)';
 const CLI = join(ROOT, 'dist/cli.js');
 const MCP_PROXY = join(ROOT, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs');
 // The SDK's HTTP client shares one AbortSignal across requests; toolscope's own fetch wrapper keeps
@@ -75,6 +89,11 @@ const stdioScenarios = [
     command: async () => ({ command: node, args: [TRACED_FORWARDER, node, ECHO] }),
   },
   {
+    name: SEMCONV,
+    tool: 'echo',
+    command: async () => ({ command: node, args: [SEMCONV_FORWARDER, node, ECHO] }),
+  },
+  {
     name: 'toolscope proxy',
     tool: 'echo',
     command: async () => ({
@@ -103,21 +122,10 @@ const stdioScenarios = [
   },
 ];
 
-async function connectStdio(scenario) {
+async function connectStdioScenario(scenario) {
   const { command, args, env } = await scenario.command();
-  // toolscope keeps its learned state in `.toolscope` of its working directory: the bench's own, not the repo.
-  const transport = new StdioClientTransport({
-    command,
-    args,
-    env: env ?? process.env,
-    cwd: dir,
-    stderr: 'pipe',
-  });
-  transport.stderr?.on('data', () => {});
-  const client = new Client({ name: 'bench', version: '1' });
-  await client.connect(transport);
   // Every stdio path but `direct` is a hop process with the server as its child.
-  return { client, pid: transport.pid ?? undefined, close: () => client.close() };
+  return connectStdio({ command, args, env, cwd: dir });
 }
 
 /** Wait for a child to print a line matching `pattern`; returns the match. */
@@ -233,12 +241,14 @@ async function measure({ client, pid }, tool, sequential, concurrent) {
   const seconds = await burst(call, concurrent);
   const clientCpu = process.cpuUsage(clientBefore);
   const spent = cpuSpent(before, treeCpu(pid), concurrent);
+  const cpu = spent && withTotal({ client: (clientCpu.user + clientCpu.system) / concurrent, ...spent });
   return {
     p50: percentile(latencies, 0.5) * 1000,
     p99: percentile(latencies, 0.99) * 1000,
     throughput: concurrent / seconds,
     // CPU per call during the measured burst, µs: this process (the client), and the tree under `pid`.
-    cpu: spent && withTotal({ client: (clientCpu.user + clientCpu.system) / concurrent, ...spent }),
+    cpu,
+    cpuTotal: cpu?.total,
   };
 }
 
@@ -287,12 +297,14 @@ function medianCpu(runs) {
  * round's base figures): how far one round may stray on this machine, next to the ratio of medians.
  */
 function roundSpread(path, base, key, scale = 1, digits = 2) {
-  const ratios = path.runs.map((run, i) => (scale * run[key]) / base.runs[i][key]).sort((a, b) => a - b);
-  return `${fmt(ratios[0], digits)}–${fmt(ratios[ratios.length - 1], digits)}`;
+  return spread(
+    path.runs.map((run, i) => (scale * run[key]) / base.runs[i][key]),
+    digits,
+  );
 }
 
 progress(`stdio: ${ROUNDS} rounds × (${SEQUENTIAL} sequential + ${CONCURRENT} at ${IN_FLIGHT} in flight)`);
-const stdio = await runRounds(stdioScenarios, connectStdio, SEQUENTIAL, CONCURRENT);
+const stdio = await runRounds(stdioScenarios, connectStdioScenario, SEQUENTIAL, CONCURRENT);
 progress('HTTP');
 const http = await runRounds(
   httpScenarios,
@@ -313,49 +325,87 @@ const http = await runRounds(
 
 const direct = stdio.get('direct');
 const forwarder = stdio.get('bare forwarder');
+const semconv = stdio.get(SEMCONV);
 const stdioRows = [...stdio].map(([name, r]) => [
   name,
   fmt(r.p50, 0),
   fmt(r.p99, 0),
   fmt(r.p50 / direct.p50),
   fmt(r.p50 / forwarder.p50),
+  fmt(r.p50 / semconv.p50),
   fmt(r.throughput, 0),
-  `${fmt((100 * r.throughput) / direct.throughput, 0)} %`,
   `${fmt((100 * r.throughput) / forwarder.throughput, 0)} %`,
-  `${roundSpread(r, forwarder, 'p50')} · ${roundSpread(r, forwarder, 'throughput', 100, 0)} %`,
+  `${fmt((100 * r.throughput) / semconv.throughput, 0)} %`,
+  `${roundSpread(r, semconv, 'p50')} · ${roundSpread(r, semconv, 'throughput', 100, 0)} %`,
 ]);
 const hopless = new Set(stdioScenarios.filter((s) => s.hop === false).map((s) => s.name));
+const refCpu = semconv.cpu;
 const fwdCpu = forwarder.cpu;
-const cpuRows = fwdCpu
-  ? [...stdio]
-      .filter(([, r]) => r.cpu)
-      .map(([name, r]) => [
-        name,
-        fmt(r.cpu.client, 1),
-        hopless.has(name) ? '–' : fmt(r.cpu.own, 1),
-        fmt(hopless.has(name) ? r.cpu.own : r.cpu.descendants, 1),
-        fmt(r.cpu.total, 1),
-        fmt(r.cpu.total / fwdCpu.total),
-        `${fmt((100 * fwdCpu.total) / r.cpu.total, 0)} %`,
-        `${fmt((100 * r.throughput) / forwarder.throughput, 0)} %`,
-      ])
-  : [];
+const cpuRows =
+  refCpu && fwdCpu
+    ? [...stdio]
+        .filter(([, r]) => r.cpu)
+        .map(([name, r]) => [
+          name,
+          fmt(r.cpu.client, 1),
+          hopless.has(name) ? '–' : fmt(r.cpu.own, 1),
+          fmt(hopless.has(name) ? r.cpu.own : r.cpu.descendants, 1),
+          fmt(r.cpu.total, 1),
+          fmt(r.cpu.total / refCpu.total),
+          `${fmt((100 * refCpu.total) / r.cpu.total, 0)} %`,
+          `${fmt((100 * r.throughput) / semconv.throughput, 0)} %`,
+          roundSpread(r, semconv, 'cpuTotal'),
+        ])
+    : [];
 const directHttp = http.get('direct HTTP');
 const httpRows = [...http].map(([name, r]) => [
   name,
   fmt(r.p50, 0),
   fmt(r.p99, 0),
   fmt(r.p50 / directHttp.p50),
+  roundSpread(r, directHttp, 'p50'),
   fmt(r.throughput, 0),
   `${fmt((100 * r.throughput) / directHttp.throughput, 0)} %`,
 ]);
 const proxy = stdio.get('toolscope proxy');
 const core = stdio.get('toolscope proxy, core only');
-const traced = stdio.get('reference: forwarder + 1 span + 1 histogram');
 const gateway = stdio.get('toolscope gateway');
 const gatewayHttp = http.get('toolscope gateway (HTTP)');
 const mcpProxy = http.get('mcp-proxy');
-const verdict = (ok) => (ok ? 'met' : '**missed**');
+
+const ratio = (path, base, key) => path[key] / base[key];
+const targets = [
+  {
+    target: 'stdio: proxy calls/s @16 ≥ 90 % of the semconv forwarder',
+    value: `${fmt(100 * ratio(proxy, semconv, 'throughput'), 0)} %`,
+    spread: `${roundSpread(proxy, semconv, 'throughput', 100, 0)} %`,
+    met: ratio(proxy, semconv, 'throughput') >= 0.9,
+  },
+  {
+    target: 'stdio: proxy p50 ≤ 1.1× the semconv forwarder',
+    value: `${fmt(ratio(proxy, semconv, 'p50'))}×`,
+    spread: roundSpread(proxy, semconv, 'p50'),
+    met: ratio(proxy, semconv, 'p50') <= 1.1,
+  },
+  {
+    target: 'stdio: gateway p50 ≤ 1.1× the semconv forwarder',
+    value: `${fmt(ratio(gateway, semconv, 'p50'))}×`,
+    spread: roundSpread(gateway, semconv, 'p50'),
+    met: ratio(gateway, semconv, 'p50') <= 1.1,
+  },
+  {
+    target: 'stdio (not a target): proxy CPU per call (client + hop + server) / semconv forwarder',
+    value: proxy.cpu && refCpu ? `${fmt(proxy.cpu.total / refCpu.total)}×` : '–',
+    spread: proxy.cpu && refCpu ? roundSpread(proxy, semconv, 'cpuTotal') : undefined,
+  },
+  {
+    target: 'HTTP: gateway p50 ≤ 1.3× direct',
+    value: `${fmt(ratio(gatewayHttp, directHttp, 'p50'))}×`,
+    spread: roundSpread(gatewayHttp, directHttp, 'p50'),
+    met: ratio(gatewayHttp, directHttp, 'p50') <= 1.3,
+  },
+];
+const verdict = (t) => `${t.value} (${t.met ? 'met' : '**missed**'}; rounds ${t.spread})`;
 
 report(
   'gateway',
@@ -365,29 +415,30 @@ One trivial tool (\`echo\`) on an SDK \`McpServer\`, called by an SDK \`Client\`
 configuration (pipeline, execution control, telemetry with Prometheus metrics; traces not exported).
 Medians of ${ROUNDS} interleaved rounds; latencies from ${SEQUENTIAL} sequential calls, throughput from
 ${CONCURRENT} calls with ${IN_FLIGHT} in flight, each path first warmed up alike (200 sequential calls and
-one unmeasured burst of ${CONCURRENT} at ${IN_FLIGHT} in flight): steady state, not JIT warm-up. The last
-column divides each round's figure by the forwarder's in the same round and gives the lowest and highest: how
-much one round strays on this machine, next to the ratio of the medians.
+one unmeasured burst of ${CONCURRENT} at ${IN_FLIGHT} in flight): steady state, not JIT warm-up. Every process
+(client, hop, server) runs on ${process.version}. The last column divides each round's figure by the semconv
+forwarder's in the same round and gives the lowest and highest: how much one round strays on this machine, next
+to the ratio of the medians.
 
 ### stdio
 
-${markdownTable(['path', 'p50 µs', 'p99 µs', 'p50 / direct', 'p50 / forwarder', 'calls/s @16', 'of direct', 'of forwarder', 'per round vs forwarder: p50 · calls/s (min–max)'], stdioRows)}
+${markdownTable(['path', 'p50 µs', 'p99 µs', 'p50 / direct', 'p50 / forwarder', 'p50 / semconv fwd', 'calls/s @16', 'of forwarder', 'of semconv fwd', 'per round vs semconv fwd: p50 · calls/s (min–max)'], stdioRows)}
 
-Targets: toolscope p50 ≤ 1.15× the forwarder's — proxy ${fmt(proxy.p50 / forwarder.p50)}× (${verdict(proxy.p50 / forwarder.p50 <= 1.15)}),
-gateway ${fmt(gateway.p50 / forwarder.p50)}× (${verdict(gateway.p50 / forwarder.p50 <= 1.15)}); throughput ≥ 90 % of the forwarder's —
-proxy ${fmt((100 * proxy.throughput) / forwarder.throughput, 0)} % (${verdict(proxy.throughput / forwarder.throughput >= 0.9)}),
-gateway ${fmt((100 * gateway.throughput) / forwarder.throughput, 0)} % (${verdict(gateway.throughput / forwarder.throughput >= 0.9)}).
+Targets, against the semconv forwarder in the same run: proxy throughput ≥ 90 % — ${verdict(targets[0])};
+proxy p50 ≤ 1.1× — ${verdict(targets[1])}; gateway p50 ≤ 1.1× — ${verdict(targets[2])}.
+
+The semconv forwarder (\`bench/fixtures/semconv-forwarder.mjs\`) is the bare forwarder plus what the MCP semantic
+conventions ask of a hop: per request a SERVER span (parent from \`params._meta\`) and a CLIENT span under it injected
+into the forwarded \`params._meta\`, one \`mcp.server.operation.duration\` and one \`mcp.client.operation.duration\`
+sample, the required attributes, spans through a BatchSpanProcessor to an exporter that drops them. It keeps
+${fmt(100 * ratio(semconv, forwarder, 'throughput'), 0)} % of the bare forwarder's throughput at ${fmt(ratio(semconv, forwarder, 'p50'))}× its p50. The one-span reference
+(\`traced-forwarder.mjs\`: one span, one histogram, no propagation) is kept from earlier runs for comparison. toolscope
+here exports no traces (the default has no trace exporter), so its spans are not recorded while the reference's are:
+the comparison favours toolscope by that much.
 
 "core only" is an ablation, not a product setting: the same proxy with \`analysis.enabled: false\`,
 \`profiling.mode: "off"\` and \`tuning.enabled: false\` (spans, metrics and execution control stay). It runs at
-${fmt(core.p50 / forwarder.p50)}× the forwarder's p50 and ${fmt((100 * core.throughput) / forwarder.throughput, 0)} % of its throughput: on a 2-CPU machine where client, hop and server share
-the cores, the per-call analyzer, profiler and tuner are what the default proxy's throughput pays for.
-
-The reference row is the bare forwarder plus the least telemetry a hop can record: one OpenTelemetry span and one
-histogram sample per call (no context propagation, no pipeline; \`bench/fixtures/traced-forwarder.mjs\`). It keeps
-${fmt((100 * traced.throughput) / forwarder.throughput, 0)} % of the forwarder's throughput at ${fmt(traced.p50 / forwarder.p50)}× its p50: that is what a span per call costs on this
-machine before any of toolscope's work (a gateway hop records two spans, SERVER and CLIENT, per the MCP semantic
-conventions, plus six histograms, validation, admission and the guard).
+${fmt(ratio(core, semconv, 'p50'))}× the semconv forwarder's p50 and ${fmt(100 * ratio(core, semconv, 'throughput'), 0)} % of its throughput.
 
 ${
   cpuRows.length === 0
@@ -397,24 +448,24 @@ ${
 CPU per call during each measured burst (medians over the rounds; the hop and the server read from
 \`/proc/*/task/*/schedstat\`): the client (this benchmark's SDK \`Client\`), the hop process, and the server
 it runs (the total is each round's sum, then its median). This machine's ${availableParallelism()} CPUs are shared by all three, so a path's throughput follows
-their total: the forwarder's total divided by a path's total (the CPU-bound estimate) predicts the path's share of
-the forwarder's calls/s, next to the share measured.
+their total: the semconv forwarder's total divided by a path's total (the CPU-bound estimate) predicts the path's
+share of its calls/s, next to the share measured. CPU per call is less disturbed by other load than wall time.
 
-${markdownTable(['path', 'client µs', 'hop µs', 'server µs', 'total µs', 'total / forwarder', 'CPU-bound estimate', 'measured of forwarder'], cpuRows)}
+${markdownTable(['path', 'client µs', 'hop µs', 'server µs', 'total µs', 'total / semconv fwd', 'CPU-bound estimate', 'measured of semconv fwd', 'per round: total / semconv fwd (min–max)'], cpuRows)}
 
-Keeping 90 % of the forwarder's throughput allows a total of at most ${fmt(fwdCpu.total / 0.9, 0)} µs per call.
-With client and server at what they cost behind the forwarder, that is a hop of at most
-${fmt(fwdCpu.total / 0.9 - fwdCpu.client - fwdCpu.descendants, 0)} µs per call against the bare forwarder's ${fmt(fwdCpu.own, 0)} µs: ${fmt(fwdCpu.total / 0.9 - fwdCpu.client - fwdCpu.descendants - fwdCpu.own, 0)} µs for
-everything a hop does beyond parsing and re-serialising. The reference forwarder with one span and one histogram
-spends ${traced.cpu ? fmt(traced.cpu.own - fwdCpu.own, 0) : '?'} µs more than the bare one; toolscope's proxy ${proxy.cpu ? fmt(proxy.cpu.own - fwdCpu.own, 0) : '?'} µs more, and its server and client
-${proxy.cpu ? fmt(proxy.cpu.client + proxy.cpu.descendants - fwdCpu.client - fwdCpu.descendants, 0) : '?'} µs more between them for the same messages.
+Keeping 90 % of the semconv forwarder's throughput allows a total of at most ${fmt(refCpu.total / 0.9, 0)} µs per call.
+With client and server at what they cost behind it, that is a hop of at most
+${fmt(refCpu.total / 0.9 - refCpu.client - refCpu.descendants, 0)} µs per call against the semconv forwarder's ${fmt(refCpu.own, 0)} µs and the bare
+forwarder's ${fmt(fwdCpu.own, 0)} µs. toolscope's proxy spends ${proxy.cpu ? fmt(proxy.cpu.own, 0) : '?'} µs, and its server and client
+${proxy.cpu ? fmt(proxy.cpu.client + proxy.cpu.descendants - refCpu.client - refCpu.descendants, 0) : '?'} µs more between them than behind the semconv forwarder.
 `
 }
 ### Streamable HTTP
 
-${markdownTable(['path', 'p50 µs', 'p99 µs', 'p50 / direct', 'calls/s @16', 'of direct'], httpRows)}
+${markdownTable(['path', 'p50 µs', 'p99 µs', 'p50 / direct', 'per round p50 / direct (min–max)', 'calls/s @16', 'of direct'], httpRows)}
 
-Target: gateway p50 ≤ 1.5× direct HTTP — ${fmt(gatewayHttp.p50 / directHttp.p50)}× (${verdict(gatewayHttp.p50 / directHttp.p50 <= 1.5)});
-mcp-proxy in the same run: ${fmt(mcpProxy.p50 / directHttp.p50)}×.
+Target: gateway p50 ≤ 1.3× direct HTTP — ${verdict(targets[4])};
+mcp-proxy in the same run: ${fmt(ratio(mcpProxy, directHttp, 'p50'))}×.
 `,
+  targets,
 );

@@ -118,4 +118,12 @@ ${chart}
 Targets: heap growth after warm-up ≤ ${TARGET_MIB} MiB (the larger of the two growth figures) — ${mib(growth, 2)} MiB (${verdict(growthOk)});
 active resources and open file descriptors after stop equal those at start — ${verdict(sameResources)}.
 `,
+  [
+    {
+      target: `footprint: heap growth over ${count(CALLS)} calls ≤ ${TARGET_MIB} MiB`,
+      value: `${mib(growth, 2)} MiB`,
+      spread: `largest after warm-up ${mib(r.heapMaxGrowth, 2)} MiB`,
+      met: growthOk,
+    },
+  ],
 );

@@ -61,6 +61,15 @@ export const SCENARIOS = [
   scenario('cpu_spike', 'typical', 3, 45_000, () => ({ cpu: 3, io: 1, heap: 1, err: 0.005 })),
   scenario('error_burst', 'typical', 3, 60_000, () => ({ cpu: 1, io: 1, heap: 1, err: 0.3 })),
   scenario('io_block', 'typical', 3, 90_000, () => ({ cpu: 1, io: 3, heap: 1, err: 0.005 })),
+  // The work stops following the argument size (a changed code path, a cold cache): every figure
+  // keeps its distribution, only their relation breaks. What the isolation forest is for.
+  scenario('relation_break', 'typical', 3, 90_000, () => ({
+    cpu: 1,
+    io: 1,
+    heap: 1,
+    err: 0.005,
+    shuffle: true,
+  })),
   {
     name: 'benign_shift',
     traffic: 'tight',
@@ -140,7 +149,9 @@ export function generate(sc, seed, ref = { service: 'bench', tool: sc.name, key:
     const t = (i * 1000) / RATE_PER_S;
     const fx = sc.effect(t);
     const input = 2000 * logn(r, tr.inputSigma);
-    const work = Math.sqrt(input / 2000) * logn(r, tr.workSigma);
+    // Normally the argument size drives the work; `shuffle` makes another draw of it drive it.
+    const driver = fx.shuffle ? 2000 * logn(r, tr.inputSigma) : input;
+    const work = Math.sqrt(driver / 2000) * logn(r, tr.workSigma);
     const cpuMs = 20 * work * fx.cpu;
     let ioMs = 10 * logn(r, tr.ioSigma) * fx.io;
     if (r() < tr.tailP) ioMs *= 3 * (1 - r()) ** (-1 / tr.tailAlpha);

@@ -29,12 +29,22 @@ export function fmt(value, digits = 2) {
   return Number.isFinite(value) ? value.toFixed(digits) : '—';
 }
 
-/** Write a benchmark's markdown section to bench/results/<name>.md and print it. */
-export function report(name, markdown) {
+/**
+ * Write a benchmark's markdown section to bench/results/<name>.md and print it. `targets` (each
+ * `{ target, value, spread?, met? }`, `met` left out for a figure that is only reported) go to
+ * <name>.targets.json, from which bench/run.mjs builds the table of targets on every runtime.
+ */
+export function report(name, markdown, targets) {
   const dir = join(BENCH_DIR, 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.md`), `${markdown.trim()}\n`);
+  if (targets) writeFileSync(join(dir, `${name}.targets.json`), `${JSON.stringify(targets, null, 2)}\n`);
   process.stdout.write(`\n${markdown.trim()}\n`);
+}
+
+/** The lowest and highest of `values` (or the `q`…1−`q` percentiles), formatted as `a–b`. */
+export function spread(values, digits = 2, q = 0) {
+  return `${fmt(percentile(values, q), digits)}–${fmt(percentile(values, 1 - q), digits)}`;
 }
 
 /** Progress on stderr for long runs. */

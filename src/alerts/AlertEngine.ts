@@ -1,4 +1,4 @@
-import type { Severity, Verdict } from '../analysis/index.js';
+import type { Detector, Severity, Verdict, VerdictClass } from '../analysis/index.js';
 import type { CallObservation } from '../pipeline/CallObservation.js';
 import type { ActiveAlert, AlertEvent, AlertStatus } from './AlertEvent.js';
 import type { BreakerState, BreakerStateEvent, UpstreamState, UpstreamStateEvent } from './AlertInputs.js';
@@ -14,9 +14,19 @@ export interface AlertEngineOptions {
   readonly windowCapacity?: number;
 }
 
+const DETECTOR_WORDS: Record<Detector, string> = {
+  zscore: 'figures off their baseline',
+  errors: 'error rate',
+  forest: 'isolation forest',
+  memory: 'memory growth',
+  load: 'load',
+};
+
 interface ToolVerdict {
   readonly subject: AlertSubject;
   anomaly: boolean;
+  verdictClass: VerdictClass | undefined;
+  detector: Detector | undefined;
   severity: Severity | undefined;
   since: number;
   time: number;
@@ -92,6 +102,8 @@ export class AlertEngine {
       tv = {
         subject: { key: v.ref.key, service: v.ref.service, tool: v.ref.tool },
         anomaly: false,
+        verdictClass: undefined,
+        detector: undefined,
         severity: undefined,
         since: v.time,
         time: v.time,
@@ -100,9 +112,12 @@ export class AlertEngine {
       };
       this.verdicts.set(v.ref.key, tv);
     }
-    const changed = tv.anomaly !== v.anomaly || tv.severity !== v.severity;
-    if (v.anomaly && !tv.anomaly) tv.since = v.time;
+    const changed =
+      tv.anomaly !== v.anomaly || tv.severity !== v.severity || (v.anomaly && tv.verdictClass !== v.class);
+    if (v.anomaly && (!tv.anomaly || tv.verdictClass !== v.class)) tv.since = v.time;
     tv.anomaly = v.anomaly;
+    tv.verdictClass = v.class;
+    tv.detector = v.detector;
     tv.severity = v.severity;
     tv.time = v.time;
     tv.score = v.score;
@@ -192,6 +207,7 @@ export class AlertEngine {
           yield w.subject;
         return;
       case 'anomaly':
+      case 'overload':
         for (const v of this.verdicts.values()) yield v.subject;
         return;
       case 'service_down':
@@ -221,14 +237,21 @@ export class AlertEngine {
         const summary = `${subject.key}: p95 latency ${ms(st.p95Ms)} over ${secs} ≥ ${ms(rule.threshold)}`;
         return { holds: st.p95Ms >= rule.threshold, since: now, value: st.p95Ms, summary };
       }
-      case 'anomaly': {
+      case 'anomaly':
+      case 'overload': {
         const v = this.verdicts.get(subject.key);
         if (v === undefined) return undefined;
         const fresh = rule.windowMs <= 0 || now - v.time < rule.windowMs;
         const severe = v.severity !== undefined && RANK[v.severity] >= RANK[rule.minSeverity ?? 'warning'];
-        const summary = `${subject.key} behaves anomalously (${v.severity ?? 'warning'})${v.reason ? `: ${v.reason}` : ''}`;
+        // `anomaly` is about faults of the tool itself, `overload` about its saturated upstream.
+        const overload = v.verdictClass === 'overload';
+        const ofKind = rule.condition === 'overload' ? overload : !overload;
+        const what = overload
+          ? 'is overloaded'
+          : `behaves anomalously${v.detector !== undefined ? ` (${DETECTOR_WORDS[v.detector]})` : ''}`;
+        const summary = `${subject.key} ${what} (${v.severity ?? 'warning'})${v.reason ? `: ${v.reason}` : ''}`;
         return {
-          holds: v.anomaly && severe && fresh,
+          holds: v.anomaly && ofKind && severe && fresh,
           since: v.since,
           value: v.score,
           summary,

@@ -3,10 +3,17 @@ import type { UpstreamState } from './AlertInputs.js';
 
 /**
  * What a rule watches. `error_rate` and `latency_p95` are windows over finished
- * calls; `anomaly` follows the analyzer's verdicts; `service_down` and
- * `breaker_open` follow state events.
+ * calls; `anomaly` follows the analyzer's fault verdicts (the tool itself changed)
+ * and `overload` its overload verdicts (a saturated upstream, with impact on callers);
+ * `service_down` and `breaker_open` follow state events.
  */
-export type AlertCondition = 'service_down' | 'error_rate' | 'latency_p95' | 'anomaly' | 'breaker_open';
+export type AlertCondition =
+  | 'service_down'
+  | 'error_rate'
+  | 'latency_p95'
+  | 'anomaly'
+  | 'overload'
+  | 'breaker_open';
 
 /** One alert rule. Times in ms. */
 export interface AlertRule {
@@ -43,8 +50,9 @@ export const DEFAULT_COOLDOWN_MS = 300_000;
 
 /**
  * The rules every deployment gets unless configured otherwise: a service down for
- * 10 s (critical), ≥ 20 % errors over a minute, p95 ≥ 5 s over five minutes, an
- * anomalous tool, an open breaker.
+ * 10 s (critical), ≥ 20 % errors over a minute, p95 ≥ 5 s over five minutes, a
+ * faulty tool (`anomaly`), an overloaded upstream that callers feel (`overload`), an
+ * open breaker.
  */
 export function builtinAlertRules(cooldownMs = DEFAULT_COOLDOWN_MS): AlertRule[] {
   return [
@@ -84,6 +92,17 @@ export function builtinAlertRules(cooldownMs = DEFAULT_COOLDOWN_MS): AlertRule[]
     {
       name: 'anomaly',
       condition: 'anomaly',
+      level: 'warning',
+      windowMs: 300_000,
+      threshold: 0.5,
+      minCalls: 0,
+      forMs: 0,
+      cooldownMs,
+      minSeverity: 'warning',
+    },
+    {
+      name: 'overload',
+      condition: 'overload',
       level: 'warning',
       windowMs: 300_000,
       threshold: 0.5,

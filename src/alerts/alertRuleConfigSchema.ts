@@ -6,7 +6,7 @@ const ms = z.number().int().min(0);
 
 /**
  * One rule in `toolscope.alerts.rules`. A rule named like a built-in
- * (`service_down`, `error_rate`, `slow_p95`, `anomaly`, `breaker_open`) overrides
+ * (`service_down`, `error_rate`, `slow_p95`, `anomaly`, `overload`, `breaker_open`) overrides
  * its fields; `enabled: false` switches it off. Unset fields take the built-in's
  * value, or the condition's default.
  */
@@ -14,7 +14,9 @@ export const alertRuleConfigSchema = z
   .strictObject({
     name: z.string().min(1).max(100),
     /** What the rule watches. Required unless the name is a built-in's. */
-    condition: z.enum(['service_down', 'error_rate', 'latency_p95', 'anomaly', 'breaker_open']).optional(),
+    condition: z
+      .enum(['service_down', 'error_rate', 'latency_p95', 'anomaly', 'overload', 'breaker_open'])
+      .optional(),
     /** @default "warning" (built-ins have their own) */
     level: level.optional(),
     /** @default true */
@@ -35,7 +37,7 @@ export const alertRuleConfigSchema = z
     forMs: ms.optional(),
     /** Quiet time after a notification for the same rule and subject, ms. */
     cooldownMs: ms.optional(),
-    /** anomaly: least verdict severity. @default "warning" */
+    /** anomaly / overload: least verdict severity. @default "warning" */
     minSeverity: level.optional(),
     /** service_down: states that count as down. @default ["failed", "reconnecting"] */
     states: z

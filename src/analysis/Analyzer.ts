@@ -8,7 +8,7 @@ import { callKind, extractFeatures, F_ERROR, F_LATENCY, FEATURE_COUNT, FEATURES 
 import { createRandom, deriveSeed } from './Random.js';
 import { ToolModel, type ToolModelData } from './ToolModel.js';
 import { BYTE_ORDER } from './TypedArrayCodec.js';
-import type { FeatureDeviation, Severity, Verdict } from './Verdict.js';
+import type { Detector, FeatureDeviation, Severity, Verdict, VerdictClass } from './Verdict.js';
 
 /** Everything the analyzer learned, as plain JSON (see `Analyzer.snapshot`). */
 export interface AnalyzerSnapshot {
@@ -28,6 +28,11 @@ export interface ToolAnalysisStatus {
   readonly warmingUp: boolean;
   readonly anomaly: boolean;
   readonly severity: Severity | undefined;
+  /** The current episode's kind (fault or overload), or what the tool's load says (demand, overload without impact). */
+  readonly class: VerdictClass | undefined;
+  readonly detector: Detector | undefined;
+  /** What load does to the tool now. */
+  readonly load: ToolLoadStatus;
   /** Start (epoch ms) of the current anomalous episode. */
   readonly since: number | undefined;
   readonly acknowledgedAt: number | undefined;
@@ -45,6 +50,24 @@ export interface ToolAnalysisStatus {
 }
 
 const finite = (v: number) => (Number.isFinite(v) ? v : undefined);
+
+/** A tool's load as the status page shows it (see `load/LoadState`). */
+export interface ToolLoadStatus {
+  /** Calls per second now, and usually. */
+  readonly arrivalRate: number;
+  readonly usualRate: number;
+  /** Mean concurrency at admission. */
+  readonly concurrency: number;
+  /** `queueing` (latency grows with concurrency: saturated), `flat` (room to spare) or `unknown`. */
+  readonly response: 'queueing' | 'flat' | 'unknown';
+  /** Fitted log-log slope of latency on concurrency (1: proportional), when known. */
+  readonly slope: number | undefined;
+  /** Shares of recent calls refused by our pool, and timed out or refused upstream. */
+  readonly refusedShare: number;
+  readonly overloadErrorShare: number;
+  /** Share of callers' latency spent waiting for a pool slot. */
+  readonly queueShare: number;
+}
 
 /**
  * The analyzer's pure core: turns each `CallObservation` into a `Verdict` against
@@ -83,8 +106,12 @@ export class Analyzer {
     return this.tools.size;
   }
 
-  /** Judges one finished call. Hot path: O(features + trees · depth), no sorting, no I/O. */
-  observe(obs: CallObservation): Verdict {
+  /**
+   * Judges one finished call. Hot path: O(features + trees · depth), no sorting, no I/O. A call that
+   * never reached the tool (refused by the pool, cancelled, bad arguments) gets no verdict: it only
+   * feeds the tool's load model.
+   */
+  observe(obs: CallObservation): Verdict | undefined {
     let model = this.tools.get(obs.ref.key);
     if (model === undefined) {
       model = new ToolModel(obs.ref, this.o);
@@ -139,6 +166,7 @@ export class Analyzer {
     return [...this.tools.values()].map((m) => {
       const b = m.baseline;
       const v = m.lastVerdict;
+      const load = m.loadModel.state(m.lastSeen);
       return {
         key: m.ref.key,
         service: m.ref.service,
@@ -147,6 +175,18 @@ export class Analyzer {
         warmingUp: !b.ready,
         anomaly: m.inEpisode,
         severity: m.severity,
+        class: m.inEpisode ? m.episodeClass : v?.class,
+        detector: m.inEpisode ? m.episodeDetector : undefined,
+        load: {
+          arrivalRate: load.arrivalRate,
+          usualRate: load.usualRate,
+          concurrency: load.concurrency,
+          response: load.response.verdict,
+          slope: finite(load.response.slope),
+          refusedShare: load.refusedShare,
+          overloadErrorShare: load.overloadErrorShare,
+          queueShare: load.queueShare,
+        },
         since: finite(m.episodeStart),
         acknowledgedAt: finite(m.acknowledgedAt),
         lastSeen: finite(m.lastSeen),

@@ -1,3 +1,4 @@
+import type { ToolRef } from '../pipeline/CallObservation.js';
 import type { RandomSource } from './Random.js';
 import type { FeatureName } from './Verdict.js';
 
@@ -7,6 +8,17 @@ export interface MaterialityOverride {
   readonly ratio?: number;
   /** Smallest absolute change that counts, natural units (ms, µs, bytes, ratio, count). */
   readonly absolute?: number;
+}
+
+/**
+ * A service level objective for a tool: what its users need. Missing it makes an episode critical,
+ * and makes an overload (a saturated upstream) alert even when no call fails.
+ */
+export interface ToolSlo {
+  /** 95th percentile of caller-seen latency (queue wait included) over the latest calls, ms. */
+  readonly latencyP95Ms?: number;
+  /** Share of the latest calls that may fail, 0…1. */
+  readonly errorRate?: number;
 }
 
 /** Options of the `Analyzer`. Every field has a default tuned by `bench/analysis.bench.mjs`. */
@@ -53,6 +65,15 @@ export interface AnalyzerOptions {
   readonly criticalRatio?: number;
   /** @default 0.25 */
   readonly criticalErrorRate?: number;
+  /** A latency fault is critical only when it also adds at least this much, ms. @default 250 */
+  readonly criticalLatencyMs?: number;
+  /**
+   * SLOs by tool key (`service/tool`), service, or `*` (the most specific wins). None by default:
+   * severity then follows the size of the change and the failures users see.
+   */
+  readonly slo?: Readonly<Record<string, ToolSlo>>;
+  /** An episode closes only after this long without anomalous evidence, ms. @default 2000 */
+  readonly episodeQuietMs?: number;
   /** Per-feature overrides of the materiality table in `Features.ts`. */
   readonly materiality?: Partial<Record<FeatureName, MaterialityOverride>>;
   /** Isolation forest per tool. */
@@ -69,6 +90,14 @@ export interface AnalyzerOptions {
     readonly retrainMs?: number;
     /** Accepted calls needed to train. @default 256 */
     readonly minSamples?: number;
+    /**
+     * Sustained forest evidence (its slow average, in standard deviations above its training mean)
+     * that, on its own, makes calls anomalous — a relation between figures broke while every figure
+     * stayed in range — held for `alarmCalls` calls running. @default 4.5
+     */
+    readonly alarmThreshold?: number;
+    /** @default 16 */
+    readonly alarmCalls?: number;
   };
   /** Most tools tracked; the longest idle are dropped beyond it. @default 1000 */
   readonly maxTools?: number;
@@ -97,6 +126,10 @@ export interface ResolvedAnalyzerOptions {
   readonly minErrorRateIncrease: number;
   readonly criticalRatio: number;
   readonly criticalErrorRate: number;
+  readonly criticalLatencyMs: number;
+  readonly episodeQuietMs: number;
+  /** The SLO of a tool, if one is configured for it, its service or `*`. */
+  readonly sloFor: (ref: ToolRef) => ToolSlo | undefined;
   readonly materiality: Partial<Record<FeatureName, MaterialityOverride>>;
   readonly forestEnabled: boolean;
   readonly forestTrees: number;
@@ -104,6 +137,8 @@ export interface ResolvedAnalyzerOptions {
   readonly forestTreesPerCall: number;
   readonly forestRetrainMs: number;
   readonly forestMinSamples: number;
+  readonly forestAlarmThreshold: number;
+  readonly forestAlarmCalls: number;
   readonly maxTools: number;
 }
 
@@ -136,6 +171,9 @@ export function resolveAnalyzerOptions(
     minErrorRateIncrease: Math.max(0, o.minErrorRateIncrease ?? 0.1),
     criticalRatio: Math.max(1, o.criticalRatio ?? 3),
     criticalErrorRate: o.criticalErrorRate ?? 0.25,
+    criticalLatencyMs: Math.max(0, o.criticalLatencyMs ?? 250),
+    episodeQuietMs: Math.max(0, o.episodeQuietMs ?? 2000),
+    sloFor: sloLookup(o.slo),
     materiality: o.materiality ?? {},
     forestEnabled: o.forest?.enabled ?? true,
     forestTrees: int(o.forest?.trees, 100, 1),
@@ -143,6 +181,16 @@ export function resolveAnalyzerOptions(
     forestTreesPerCall: int(o.forest?.treesPerCall, 8, 1),
     forestRetrainMs: Math.max(0, o.forest?.retrainMs ?? 60_000),
     forestMinSamples: Math.min(int(o.forest?.minSamples, 256, 16), windowSize),
+    forestAlarmThreshold: o.forest?.alarmThreshold ?? 4.5,
+    forestAlarmCalls: int(o.forest?.alarmCalls, 16, 1),
     maxTools: int(o.maxTools, 1000, 1),
   };
+}
+
+/** The most specific SLO for a tool: its key, then its service, then `*`. */
+function sloLookup(
+  slo: Readonly<Record<string, ToolSlo>> | undefined,
+): (ref: ToolRef) => ToolSlo | undefined {
+  if (slo === undefined || Object.keys(slo).length === 0) return () => undefined;
+  return (ref) => slo[ref.key] ?? slo[ref.service] ?? slo['*'];
 }

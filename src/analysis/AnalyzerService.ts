@@ -100,9 +100,10 @@ export class AnalyzerService implements CallObserver {
     await this.save();
   }
 
-  /** Judges a call and hands the verdict to every observer. Hot path. */
-  observe(observation: CallObservation): Verdict {
+  /** Judges a call and hands the verdict (if the call reached its tool) to every observer. Hot path. */
+  observe(observation: CallObservation): Verdict | undefined {
     const verdict = this.analyzer.observe(observation);
+    if (verdict === undefined) return undefined;
     for (const o of this.observers) {
       try {
         o.onVerdict(verdict);

@@ -1,6 +1,17 @@
 import { quantileSorted } from 'simple-statistics';
-import { F_ERROR, FEATURE_COUNT, FEATURE_SPECS, naturalValue } from './Features.js';
+import {
+  F_CPU,
+  F_ERROR,
+  F_HEAP,
+  F_INPUT,
+  F_LATENCY,
+  F_OUTPUT,
+  FEATURE_COUNT,
+  FEATURE_SPECS,
+  naturalValue,
+} from './Features.js';
 import { decodeFloat32, encodeArray } from './TypedArrayCodec.js';
+import type { FeatureName } from './Verdict.js';
 
 /** Sizes and rates of a tool's baseline. */
 export interface BaselineOptions {
@@ -34,6 +45,51 @@ export interface BaselineData {
 
 const D = FEATURE_COUNT;
 const MAD_TO_SIGMA = 1.4826;
+/** Figures whose pairwise relations can explain a forest-only anomaly. */
+const RELATION_FEATURES = [F_INPUT, F_OUTPUT, F_LATENCY, F_CPU, F_HEAP];
+
+/** Two figures whose correlation changed: the relation the forest found broken. */
+export interface BrokenRelation {
+  readonly a: FeatureName;
+  readonly b: FeatureName;
+  /** Correlation in the baseline window, and over the latest calls. */
+  readonly before: number;
+  readonly after: number;
+}
+
+/** Pearson correlation of features i and j over rows `row(0..n-1)` of `data` (NaN rows skipped). */
+function correlation(
+  data: Float32Array,
+  n: number,
+  i: number,
+  j: number,
+  row: (k: number) => number,
+): number {
+  let m = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let k = 0; k < n; k++) {
+    const r = row(k) * D;
+    const x = data[r + i]!;
+    const y = data[r + j]!;
+    if (Number.isNaN(x) || Number.isNaN(y)) continue;
+    m++;
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    syy += y * y;
+    sxy += x * y;
+  }
+  if (m < 16) return Number.NaN;
+  const vx = sxx - (sx * sx) / m;
+  const vy = syy - (sy * sy) / m;
+  // A figure that does not vary has no relation to break.
+  if (vx <= 1e-9 * m || vy <= 1e-9 * m) return Number.NaN;
+  return (sxy - (sx * sy) / m) / Math.sqrt(vx * vy);
+}
 /** Below this, a feature is near-constant and its evidence is judged by materiality alone. */
 const MIN_ZSD = 0.25;
 
@@ -199,6 +255,30 @@ export class ToolBaseline {
     }
     if (n === 0) return Number.NaN;
     return n % 2 === 1 ? scratch[(n - 1) >> 1]! : (scratch[n / 2 - 1]! + scratch[n / 2]!) / 2;
+  }
+
+  /**
+   * The pair of figures whose relation changed most between the window and the latest
+   * `recentCalls` calls (Pearson correlation of the transformed values), when it changed by at
+   * least `minChange`: what the isolation forest saw when no single figure moved. Off the hot path
+   * (explanations only): O(window × pairs).
+   */
+  brokenRelation(recentCalls = 64, minChange = 0.3): BrokenRelation | undefined {
+    let found: BrokenRelation | undefined;
+    for (let a = 0; a < RELATION_FEATURES.length; a++) {
+      for (let b = a + 1; b < RELATION_FEATURES.length; b++) {
+        const i = RELATION_FEATURES[a]!;
+        const j = RELATION_FEATURES[b]!;
+        const before = correlation(this.window, this.windowCount, i, j, (k) => k);
+        const n = Math.min(recentCalls, this.recentCount);
+        const after = correlation(this.recent, n, i, j, (k) => this.recentIndex(k));
+        if (Number.isNaN(before) || Number.isNaN(after)) continue;
+        const change = Math.abs(before - after);
+        if (change >= minChange && (found === undefined || change > Math.abs(found.before - found.after)))
+          found = { a: FEATURE_SPECS[i]!.name, b: FEATURE_SPECS[j]!.name, before, after };
+      }
+    }
+    return found;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { FEATURE_COUNT } from './Features.js';
+import { F_CPU_RATIO, F_ERROR, F_IN_FLIGHT, F_QUEUE, FEATURE_COUNT } from './Features.js';
 import { IsolationForest, type IsolationForestData } from './IsolationForest.js';
 import { IsolationForestBuilder } from './IsolationForestBuilder.js';
 import type { RandomSource } from './Random.js';
@@ -26,6 +26,12 @@ const D = FEATURE_COUNT;
 const TREES_PER_STEP = 8;
 /** Training rows scored per step when measuring the forest's own score distribution. */
 const ROWS_PER_STEP = 256;
+/**
+ * Columns the forest does not see: the load context (queue wait, calls in flight) describes the
+ * traffic, not the tool — a busier hour is not an unusual tool — and the error flag has its own test.
+ * Held constant, they are never split on.
+ */
+const UNSEEN = [F_QUEUE, F_IN_FLIGHT, F_ERROR, F_CPU_RATIO];
 
 /**
  * One tool's isolation forest, the distribution of its scores on the data it was
@@ -69,11 +75,21 @@ export class ToolForest {
       const v = x[j]!;
       row[j] = Number.isNaN(v) ? (Number.isNaN(fill[j]!) ? 0 : fill[j]!) : v;
     }
+    for (const j of UNSEEN) row[j] = 0;
     const s = forest.scoreOver(row, 0, this.nextTree, this.options.treesPerCall);
     this.nextTree = (this.nextTree + this.options.treesPerCall) % forest.trees;
     this.fast += this.options.fastAlpha * (s - this.fast);
     this.slow += this.options.slowAlpha * (s - this.slow);
     return s;
+  }
+
+  /**
+   * Standard deviations of the slow score average (≈ the last 60 calls) above the training mean:
+   * the forest's sustained view, what its own alarm reads (0 without a forest).
+   */
+  sustainedEvidence(): number {
+    if (this.forest === undefined || this.stale) return 0;
+    return (this.slow - this.mean) / (this.sd * this.slowNorm);
   }
 
   /** Standard deviations of the recent score averages above the training mean (0 without a forest). */
@@ -102,6 +118,7 @@ export class ToolForest {
     });
     // The builder's copy: the caller's buffer is shared and may be reused while this pauses.
     data = builder.data;
+    for (let i = 0; i < rows; i++) for (const j of UNSEEN) data[i * D + j] = 0;
     while (builder.step(TREES_PER_STEP)) yield;
     const forest = builder.build();
     yield;

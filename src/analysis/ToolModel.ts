@@ -1,3 +1,4 @@
+import { IMPACT_SHARE, LatencyCurve, LoadModel, type LoadState } from '../load/index.js';
 import type { CallObservation, ToolRef } from '../pipeline/CallObservation.js';
 import type { ResolvedAnalyzerOptions } from './AnalyzerOptions.js';
 import { ErrorWindow } from './ErrorWindow.js';
@@ -6,6 +7,7 @@ import { FeatureEvidence } from './FeatureEvidence.js';
 import {
   CallKind,
   F_ERROR,
+  F_LATENCY,
   FEATURE_COUNT,
   FEATURE_SPECS,
   FEATURES,
@@ -14,10 +16,12 @@ import {
   naturalValue,
   rawFeature,
 } from './Features.js';
+import { MemoryTrend } from './MemoryTrend.js';
 import type { RandomSource } from './Random.js';
+import { RecentLatency } from './RecentLatency.js';
 import { type BaselineData, ToolBaseline } from './ToolBaseline.js';
 import { ToolForest, type ToolForestData } from './ToolForest.js';
-import type { FeatureDeviation, Severity, Verdict } from './Verdict.js';
+import type { Detector, FeatureDeviation, Severity, Verdict, VerdictClass } from './Verdict.js';
 
 /** JSON form of one tool's learned state. */
 export interface ToolModelData {
@@ -41,6 +45,13 @@ const EXPLANATION_TTL_MS = 1000;
  */
 const MATERIALITY_REUSE_CALLS = 4;
 const MATERIALITY_REUSE_MS = 5;
+/**
+ * The recent level of a feature is the median of the calls of the last this-many ms (at least 8,
+ * at most `effectWindow`): a tool called once every 10 s is judged on its last few calls, not on
+ * five minutes of them.
+ */
+const EFFECT_HORIZON_MS = 30_000;
+const MIN_EFFECT_CALLS = 8;
 
 /**
  * Everything the analyzer knows about one tool: its baseline, its forest, the
@@ -66,6 +77,24 @@ export class ToolModel {
   /** Bumped by re-basing: training started before it is discarded. */
   generation = 0;
   lastVerdict: Verdict | undefined;
+  /** The current episode's kind and the detector that opened it. */
+  episodeClass: VerdictClass | undefined;
+  episodeDetector: Detector | undefined;
+  /** What load does to the tool (saturation, demand, our own queueing). */
+  readonly loadModel = new LoadModel();
+  /** The usual latency at each concurrency: a busy moment is judged against busy moments. */
+  readonly curve = new LatencyCurve();
+  /** The upstream process's resident memory (leaks of tools in another process). */
+  readonly memory = new MemoryTrend();
+  /** Caller-seen latencies of the latest calls, for the SLO. */
+  readonly recentLatency = new RecentLatency(64);
+  /** Time of the last call that was anomalous: an episode ends only after a quiet spell. */
+  private lastAnomalousAt = Number.NaN;
+  /** Consecutive calls the forest alone found unusual. */
+  private forestStreak = 0;
+  /** Start times of the latest calls (ring), to size the recent window by time. */
+  private readonly callTimes = new Float64Array(32).fill(Number.NEGATIVE_INFINITY);
+  private callTimesHead = 0;
 
   private readonly evidence: FeatureEvidence;
   private readonly strength = new Float64Array(D);
@@ -100,19 +129,33 @@ export class ToolModel {
     this.materiality = FEATURE_SPECS.map((s) => ({ ...s.materiality, ...o.materiality[s.name] }));
   }
 
-  /** Judges one call. `x` holds its transformed features; `scratch` is reusable room for `effectWindow` values. */
-  observe(obs: CallObservation, kind: CallKind, x: Float64Array, scratch: Float64Array): Verdict {
+  /**
+   * Judges one call. `x` holds its transformed features; `scratch` is reusable room for `effectWindow`
+   * values. Returns `undefined` for a call that never reached the tool (refused, cancelled, bad
+   * arguments): it is no evidence about the tool, only about load, which it still feeds.
+   */
+  observe(obs: CallObservation, kind: CallKind, x: Float64Array, scratch: Float64Array): Verdict | undefined {
     const time = obs.startTime;
+    this.loadModel.observe(obs);
+    if (kind === CallKind.Ignored) return undefined;
     this.calls++;
     this.lastSeen = time;
-    if (kind === CallKind.Ignored) return this.repeat(time);
+    this.callTimes[this.callTimesHead] = time;
+    this.callTimesHead = (this.callTimesHead + 1) % this.callTimes.length;
+    this.recentLatency.add(obs.durationMs, kind !== CallKind.Success);
+    if (obs.upstreamRssBytes !== undefined) this.memory.add(time + obs.durationMs, obs.upstreamRssBytes);
     const b = this.baseline;
     this.errors.push(x[F_ERROR]!);
     if (!b.ready) {
+      if (kind === CallKind.Success) this.curve.learn(obs.inFlightAtStart + 1, x[F_LATENCY]!);
       b.push(x, true);
-      return this.remember(quiet(this.ref, time, 0, undefined, true));
+      return this.remember(quiet(this.ref, time, 0, undefined, true, undefined));
     }
     const { o, strength } = this;
+    // Latency is judged at the call's own concurrency: what load usually costs is taken off.
+    const concurrency = obs.inFlightAtStart + 1;
+    const rawLatency = x[F_LATENCY]!;
+    x[F_LATENCY] = rawLatency - this.curve.offset(concurrency);
     this.evidence.update(x, b);
     const forestScore = kind === CallKind.Success ? this.forest.score(x, b.loc) : undefined;
     const forestEvidence = this.forest.evidence();
@@ -120,6 +163,7 @@ export class ToolModel {
     const enter = this.inEpisode ? o.exitThreshold : o.enterThreshold;
     const corroborated = forestEvidence >= o.forestThreshold;
     const needed = corroborated ? Math.min(enter, o.corroboratedThreshold) : enter;
+    const effect = this.effectCalls(time);
     let material = 0;
     let best = 0;
     for (let j = 0; j < D; j++) {
@@ -127,7 +171,7 @@ export class ToolModel {
       const s = this.evidence.strength(j, b.zsd[j]!);
       strength[j] = s;
       if (FEATURE_SPECS[j]!.primary && s > best) best = s;
-      if (s >= needed && this.isMaterial(j, time, scratch)) material |= 1 << j;
+      if (s >= needed && this.isMaterial(j, time, effect, scratch)) material |= 1 << j;
     }
     const errorRate = this.errors.rate;
     const errorStrength = (o.enterThreshold * this.errors.count) / this.errors.enter;
@@ -137,25 +181,83 @@ export class ToolModel {
       material |= 1 << F_ERROR;
       this.recentNatural[F_ERROR] = errorRate;
     }
+    // The strongest single figure, before the forest's say: the forest speaks alone only when every
+    // figure stays in range.
+    const bestFigure = best;
     const forestStrength = (forestEvidence * o.enterThreshold) / o.forestThreshold;
     if (forestStrength > best) best = forestStrength;
 
-    const anomaly = (material & PRIMARY_MASK) !== 0;
+    const load = this.loadModel.state(time);
+    // Latency that grows with concurrency is the overload's symptom, not the tool's fault.
+    let fault = material & PRIMARY_MASK;
+    if (load.saturated) fault &= ~(1 << F_LATENCY);
+    const leaking = this.memory.state.leaking;
+    // The forest alone: a relation between figures broke while each stayed in range. Load changes
+    // every relation (more in flight, longer waits), so it only speaks while load is steady.
+    const forestAlone =
+      (material & PRIMARY_MASK) === 0 &&
+      bestFigure < o.exitThreshold &&
+      o.forestEnabled &&
+      this.forest.sustainedEvidence() >= o.forestAlarmThreshold &&
+      !load.saturated &&
+      !load.demandUp;
+    this.forestStreak = forestAlone ? this.forestStreak + 1 : 0;
+    const forestAlarm = this.forestStreak >= o.forestAlarmCalls;
+    const overload = load.saturated || load.refusedShare >= IMPACT_SHARE;
+    const sloMissed = this.sloMissed();
+    const impact = load.refusedShare >= IMPACT_SHARE || load.overloadErrorShare >= IMPACT_SHARE || sloMissed;
+    let verdictClass: VerdictClass | undefined;
+    let detector: Detector | undefined;
+    if (fault !== 0 || leaking || forestAlarm) {
+      verdictClass = 'fault';
+      detector =
+        (fault & ~(1 << F_ERROR)) !== 0 ? 'zscore' : fault !== 0 ? 'errors' : leaking ? 'memory' : 'forest';
+    } else if (overload) {
+      verdictClass = 'overload';
+      if (impact) detector = 'load';
+    } else if (load.demandUp) {
+      verdictClass = 'demand';
+    }
+    let anomaly = detector !== undefined;
+    // An episode ends after a quiet spell, not at the first quiet call: one incident, one alert.
+    if (!anomaly && this.inEpisode && time - this.lastAnomalousAt < o.episodeQuietMs) {
+      anomaly = true;
+      verdictClass = this.episodeClass;
+      detector = this.episodeDetector;
+    } else if (anomaly) {
+      this.lastAnomalousAt = time;
+    }
     b.push(x, !anomaly);
+    if (!anomaly && kind === CallKind.Success) this.curve.learn(concurrency, rawLatency);
     const raw = 1 - 2 ** (-best / o.enterThreshold);
     if (!anomaly) {
       if (this.inEpisode) this.endEpisode();
-      return this.remember(quiet(this.ref, time, Math.min(raw, 0.499), forestScore, false));
+      return this.remember(quiet(this.ref, time, Math.min(raw, 0.499), forestScore, false, verdictClass));
     }
-    if (!this.inEpisode) {
+    if (!this.inEpisode || this.episodeClass !== verdictClass) {
+      // A new episode, or a new kind of trouble (an overload turning into a fault): each its own.
+      this.episodeStart = time;
       this.inEpisode = true;
       this.forgetMateriality();
-      this.episodeStart = time;
       this.severity = undefined;
+      this.episodeClass = verdictClass;
+      this.episodeDetector = detector;
     }
-    const severity = this.severityOf(material, errorRate);
+    const severity =
+      verdictClass === 'overload'
+        ? sloMissed || load.refusedShare >= o.criticalErrorRate
+          ? 'critical'
+          : 'warning'
+        : this.severityOf(fault, errorRate, sloMissed);
     if (this.severity !== 'critical') this.severity = severity;
-    const { reasons, recommendations } = this.explain(material, time, corroborated);
+    const { reasons, recommendations } = this.explain(
+      verdictClass === 'fault' ? fault : material,
+      time,
+      corroborated,
+      verdictClass!,
+      this.episodeDetector!,
+      load,
+    );
     return this.remember({
       ref: this.ref,
       time,
@@ -163,6 +265,8 @@ export class ToolModel {
       forestScore,
       anomaly: true,
       severity: this.severity,
+      class: this.episodeClass,
+      detector: this.episodeDetector,
       deviations: this.deviations(obs, material),
       reasons,
       recommendations,
@@ -215,6 +319,8 @@ export class ToolModel {
     this.forest.stale = this.forest.forest !== undefined;
     this.forest.resetEvidence();
     this.acknowledgedAt = now;
+    this.forestStreak = 0;
+    this.curve.reset();
     if (this.inEpisode) this.endEpisode();
   }
 
@@ -235,14 +341,32 @@ export class ToolModel {
     if (data.forest !== undefined) this.forest.load(data.forest);
   }
 
+  /** Calls whose median is the recent level: those of the last {@link EFFECT_HORIZON_MS}, within bounds. */
+  private effectCalls(now: number): number {
+    let n = 0;
+    for (let i = 0; i < this.callTimes.length; i++) if (now - this.callTimes[i]! <= EFFECT_HORIZON_MS) n++;
+    return n >= this.callTimes.length
+      ? this.o.effectWindow
+      : Math.min(this.o.effectWindow, Math.max(MIN_EFFECT_CALLS, n));
+  }
+
+  /** Whether the SLO configured for this tool is missed over its latest calls. */
+  private sloMissed(): boolean {
+    const slo = this.o.sloFor(this.ref);
+    if (slo === undefined) return false;
+    const r = this.recentLatency;
+    if (slo.latencyP95Ms !== undefined && r.p95() > slo.latencyP95Ms) return true;
+    return slo.errorRate !== undefined && r.errorRate() > slo.errorRate;
+  }
+
   /** Compares the median of the latest calls with the baseline, in natural units (memoised for hot tools). */
-  private isMaterial(j: number, time: number, scratch: Float64Array): boolean {
+  private isMaterial(j: number, time: number, effect: number, scratch: Float64Array): boolean {
     if (
       this.calls - this.materialCall[j]! < MATERIALITY_REUSE_CALLS &&
       time - this.materialTime[j]! < MATERIALITY_REUSE_MS
     )
       return this.materialOutcome[j] === 1;
-    const outcome = this.judgeMaterial(j, scratch);
+    const outcome = this.judgeMaterial(j, effect, scratch);
     this.materialCall[j] = this.calls;
     this.materialTime[j] = time;
     this.materialOutcome[j] = outcome ? 1 : 0;
@@ -254,15 +378,15 @@ export class ToolModel {
     this.materialCall.fill(Number.NEGATIVE_INFINITY);
   }
 
-  private judgeMaterial(j: number, scratch: Float64Array): boolean {
-    const t = this.baseline.recentMedian(j, this.o.effectWindow, scratch);
+  private judgeMaterial(j: number, effect: number, scratch: Float64Array): boolean {
+    const t = this.baseline.recentMedian(j, effect, scratch);
     if (Number.isNaN(t)) return false;
     const recent = naturalValue(j, t);
     const typical = this.baseline.typical[j]!;
     this.recentNatural[j] = recent;
     // The recent median is itself noisy: a change must also exceed three of its
     // standard errors (1.2533·σ/√m for a median), or wide tools alarm on chance.
-    const noise = Math.exp((3 * 1.2533 * this.baseline.scale[j]!) / Math.sqrt(this.o.effectWindow));
+    const noise = Math.exp((3 * 1.2533 * this.baseline.scale[j]!) / Math.sqrt(effect));
     return materialChange(
       recent,
       typical,
@@ -273,14 +397,18 @@ export class ToolModel {
     );
   }
 
-  private severityOf(material: number, errorRate: number): Severity {
-    const critical = this.o.criticalRatio;
+  /**
+   * A fault's severity follows what users feel: critical when a configured SLO is missed, when at
+   * least `criticalErrorRate` of calls fail, or when latency grew `criticalRatio`× *and* by at least
+   * `criticalLatencyMs` (a 1 ms tool taking 2 ms is not critical unless an SLO says so).
+   */
+  private severityOf(material: number, errorRate: number, sloMissed: boolean): Severity {
+    if (sloMissed) return 'critical';
     if ((material & (1 << F_ERROR)) !== 0 && errorRate >= this.o.criticalErrorRate) return 'critical';
-    for (let j = 0; j < D; j++) {
-      if (j === F_ERROR || (material & (1 << j) & PRIMARY_MASK) === 0) continue;
-      const r = this.recentNatural[j]!;
-      const t = this.baseline.typical[j]!;
-      if (t > 0 && r > 0 && (r >= t * critical || t >= r * critical)) return 'critical';
+    if ((material & (1 << F_LATENCY)) !== 0) {
+      const r = this.recentNatural[F_LATENCY]!;
+      const t = this.baseline.typical[F_LATENCY]!;
+      if (t > 0 && r >= t * this.o.criticalRatio && r - t >= this.o.criticalLatencyMs) return 'critical';
     }
     return 'warning';
   }
@@ -303,7 +431,14 @@ export class ToolModel {
     return out.sort((a, c) => rank(c) - rank(a));
   }
 
-  private explain(material: number, time: number, forestAgrees: boolean): Explanation {
+  private explain(
+    material: number,
+    time: number,
+    forestAgrees: boolean,
+    verdictClass: VerdictClass,
+    detector: Detector,
+    load: LoadState,
+  ): Explanation {
     if (
       this.explained === undefined ||
       material !== this.explainedMask ||
@@ -314,6 +449,11 @@ export class ToolModel {
         recent: this.recentNatural,
         typical: this.baseline.typical,
         forestAgrees,
+        verdictClass,
+        detector,
+        load,
+        memory: this.memory.state,
+        relation: detector === 'forest' ? this.baseline.brokenRelation() : undefined,
       });
       this.explainedMask = material;
       this.explainedAt = time;
@@ -330,12 +470,8 @@ export class ToolModel {
     this.forgetMateriality();
     this.episodeStart = Number.NaN;
     this.severity = undefined;
-  }
-
-  private repeat(time: number): Verdict {
-    const last = this.lastVerdict;
-    if (last === undefined) return quiet(this.ref, time, 0, undefined, true);
-    return { ...last, time, forestScore: undefined };
+    this.episodeClass = undefined;
+    this.episodeDetector = undefined;
   }
 
   private remember(v: Verdict): Verdict {
@@ -351,6 +487,7 @@ function quiet(
   score: number,
   forestScore: number | undefined,
   warmingUp: boolean,
+  verdictClass: VerdictClass | undefined,
 ): Verdict {
   const none = EMPTY;
   return {
@@ -360,6 +497,8 @@ function quiet(
     forestScore,
     anomaly: false,
     severity: undefined,
+    class: verdictClass,
+    detector: undefined,
     deviations: none,
     reasons: none,
     recommendations: none,

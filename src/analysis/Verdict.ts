@@ -25,6 +25,24 @@ export interface FeatureDeviation {
 
 export type Severity = 'warning' | 'critical';
 
+/**
+ * What kind of trouble a verdict is about; each has its own alert.
+ * - `fault`: the tool itself changed — slower at the same concurrency, errors, a leak, a changed
+ *   relation between its figures. Alerts; never shrinks a pool by itself.
+ * - `overload`: its upstream is saturated — latency grows with concurrency, or it answers with overload
+ *   errors. Tells the tuner to limit concurrency; alerts only on impact (calls refused or timing out,
+ *   or a configured SLO missed).
+ * - `demand`: more calls than usual, served as well as usual. Recorded, raises nothing.
+ */
+export type VerdictClass = 'fault' | 'overload' | 'demand';
+
+/**
+ * Which detector found it: the per-feature evidence (`zscore`), the error-rate test (`errors`), the
+ * isolation forest on its own (`forest`: a relation between figures broke while each stayed in range),
+ * the upstream memory trend (`memory`), or the load model (`load`).
+ */
+export type Detector = 'zscore' | 'errors' | 'forest' | 'memory' | 'load';
+
 /** The analyzer's judgement of one call, in the context of the tool's recent calls. */
 export interface Verdict {
   readonly ref: ToolRef;
@@ -38,6 +56,10 @@ export interface Verdict {
   readonly anomaly: boolean;
   /** Set when `anomaly` is true. */
   readonly severity: Severity | undefined;
+  /** The kind of trouble: set on anomalies, and on a saturated or busier tool that is not (yet) one. */
+  readonly class: VerdictClass | undefined;
+  /** The detector behind an anomaly. */
+  readonly detector: Detector | undefined;
   /** Features that deviate, strongest first (empty when normal). */
   readonly deviations: readonly FeatureDeviation[];
   /** Human-readable reasons, e.g. "latency 4.1× typical with CPU flat". */

@@ -34,6 +34,30 @@ export const analysisConfigSchema = z.strictObject({
   effectWindow: z.number().int().min(4).max(256).optional(),
   /** Smallest error-rate increase that counts. @default 0.1 */
   minErrorRateIncrease: z.number().min(0).max(1).optional(),
+  /** A latency fault is critical only when it also adds at least this much, ms. @default 250 */
+  criticalLatencyMs: z.number().min(0).optional(),
+  /** An anomaly episode closes only after this long without anomalous evidence, ms. @default 2000 */
+  episodeQuietMs: z.number().int().min(0).max(600_000).optional(),
+  /**
+   * Service level objectives, by tool key (`service/tool`), service, or `*` (the most specific
+   * wins). Missing one makes an episode critical and makes an overload alert even when no call
+   * fails. None by default.
+   */
+  slo: z
+    .record(
+      z.string().min(1),
+      z
+        .strictObject({
+          /** p95 of the latency callers see over the latest calls, ms. */
+          latencyP95Ms: z.number().positive().optional(),
+          /** Share of the latest calls that may fail, 0…1. */
+          errorRate: z.number().min(0).max(1).optional(),
+        })
+        .refine((slo) => slo.latencyP95Ms !== undefined || slo.errorRate !== undefined, {
+          message: 'an SLO needs latencyP95Ms or errorRate',
+        }),
+    )
+    .optional(),
   /** Per-feature materiality, e.g. `{ "latency": { "ratio": 1.5 } }`. */
   materiality: z
     .partialRecord(
@@ -63,6 +87,10 @@ export const analysisConfigSchema = z.strictObject({
       treesPerCall: z.number().int().min(1).optional(),
       /** Retrain interval, ms. @default 60000 */
       retrainMs: z.number().int().min(1000).optional(),
+      /** Sustained forest evidence that alone makes calls anomalous (a broken relation between figures). @default 4.5 */
+      alarmThreshold: z.number().positive().optional(),
+      /** …held for this many calls running. @default 16 */
+      alarmCalls: z.number().int().min(1).optional(),
     })
     .optional(),
   /** Maintenance cadence, ms. @default 1000 */

@@ -1,3 +1,4 @@
+import type { LoadState } from '../load/index.js';
 import {
   F_CPU,
   F_CPU_RATIO,
@@ -9,6 +10,9 @@ import {
   F_OUTPUT,
   F_QUEUE,
 } from './Features.js';
+import type { MemoryTrendState } from './MemoryTrend.js';
+import type { BrokenRelation } from './ToolBaseline.js';
+import type { Detector, VerdictClass } from './Verdict.js';
 
 /** What the analyzer knows about an anomalous tool, in natural units, indexed by feature. */
 export interface AnomalyFacts {
@@ -20,6 +24,15 @@ export interface AnomalyFacts {
   readonly typical: ArrayLike<number>;
   /** True when the isolation forest also finds the recent calls unusual. */
   readonly forestAgrees: boolean;
+  /** The verdict's class and detector (absent: a fault found by the per-feature evidence). */
+  readonly verdictClass?: VerdictClass | undefined;
+  readonly detector?: Detector | undefined;
+  /** The tool's load when judged. */
+  readonly load?: LoadState | undefined;
+  /** The upstream memory trend (leaks). */
+  readonly memory?: MemoryTrendState | undefined;
+  /** The relation the forest found broken. */
+  readonly relation?: BrokenRelation | undefined;
 }
 
 /** Human-readable reasons and actionable hints for a verdict. */
@@ -102,15 +115,35 @@ export function explainAnomaly(facts: AnomalyFacts): Explanation {
       `${inFlight} call${inFlight === '1' ? '' : 's'} in flight (typical ${t[F_IN_FLIGHT]!.toFixed(0)})`,
     );
   }
-  if (facts.forestAgrees)
+  if (facts.forestAgrees && facts.detector !== 'forest')
     reasons.push('the combination of figures is unusual for this tool (isolation forest)');
 
-  const cpuKnown = Number.isFinite(t[F_CPU] as number);
-  const loadUp = up(F_QUEUE) || up(F_IN_FLIGHT);
-  if (up(F_LATENCY) && loadUp) {
-    recs.push(
-      'latency rises with load (queueing, more calls in flight) → the pool is saturated: let the tuner lower concurrency or add capacity',
+  const load = facts.load;
+  if (facts.verdictClass === 'overload' && load !== undefined) explainOverload(load, reasons, recs);
+  if (facts.detector === 'memory' && facts.memory !== undefined) {
+    const mem = facts.memory;
+    reasons.push(
+      `upstream memory growing ${bytes(mem.bytesPerSec)}/s (now ${bytes(mem.rssBytes)}, never above ${bytes(mem.previousPeakBytes)} before)`,
     );
+    recs.push(
+      'the upstream process keeps growing → a leak or an unbounded cache: take a heap snapshot of it, or restart it',
+    );
+  }
+  if (facts.detector === 'forest') {
+    const rel = facts.relation;
+    reasons.push(
+      rel === undefined
+        ? 'the combination of figures is unusual for this tool while each stays in range (isolation forest)'
+        : `${FIGURE[rel.b] ?? rel.b} no longer follows ${FIGURE[rel.a] ?? rel.a} as it did (correlation ${rel.before.toFixed(2)} → ${rel.after.toFixed(2)}); each stays in range (isolation forest)`,
+    );
+    recs.push(
+      'the tool behaves differently in a way no single figure shows → a changed code path, cache or index: compare recent calls with older ones',
+    );
+  }
+
+  const cpuKnown = Number.isFinite(t[F_CPU] as number);
+  if (up(F_LATENCY) && facts.verdictClass !== 'overload' && load?.response.verdict === 'flat') {
+    reasons.push('latency does not grow with concurrency: the upstream has room');
   }
   if (up(F_LATENCY) && up(F_INPUT)) {
     recs.push('latency up with larger arguments → the workload changed; the tool may be fine');
@@ -118,8 +151,8 @@ export function explainAnomaly(facts: AnomalyFacts): Explanation {
   if (up(F_LATENCY) && !up(F_CPU) && (down(F_CPU_RATIO) || !cpuKnown)) {
     recs.push(
       cpuKnown
-        ? 'latency up with CPU flat → blocked on I/O or a dependency: check downstream services, locks and timeouts'
-        : 'latency up (no CPU figures) → compare with the upstream process CPU to tell I/O waits from CPU work',
+        ? 'latency up with CPU flat → blocked on I/O or a dependency: check downstream services, locks and timeouts; fewer calls at once would not help'
+        : 'latency up (no per-call CPU figures for a tool in another process) → a slower dependency or more work per call: check what the tool calls',
     );
   } else if (up(F_LATENCY) && up(F_CPU)) {
     recs.push(
@@ -138,4 +171,36 @@ export function explainAnomaly(facts: AnomalyFacts): Explanation {
   if (down(F_OUTPUT)) recs.push('results much smaller than usual → possibly empty or truncated results');
   if (up(F_OUTPUT)) recs.push('results much larger than usual → check limits and pagination of the tool');
   return { reasons, recommendations: recs };
+}
+
+const FIGURE: Partial<Record<string, string>> = {
+  latency: 'latency',
+  cpu: 'CPU per call',
+  heap: 'heap per call',
+  input_bytes: 'argument size',
+  output_bytes: 'result size',
+};
+
+/** Why an upstream is judged overloaded, and what the tuner and the operator can do. */
+function explainOverload(load: LoadState, reasons: string[], recs: string[]): void {
+  const r = load.response;
+  if (r.verdict === 'queueing')
+    reasons.push(
+      `latency grows with concurrency (log-log slope ${r.slope.toFixed(2)}): calls wait inside the upstream, which is saturated`,
+    );
+  if (load.refusedShare >= 0.01)
+    reasons.push(
+      `${pct(load.refusedShare)} of calls refused by toolscope's pool: demand beyond what it serves`,
+    );
+  if (load.overloadErrorShare >= 0.01)
+    reasons.push(`${pct(load.overloadErrorShare)} of calls timed out or were refused as overloaded upstream`);
+  if (load.queueShare >= 0.1)
+    reasons.push(`waiting for a pool slot is ${pct(load.queueShare)} of the latency callers see`);
+  if (load.demandUp)
+    reasons.push(
+      `demand ${load.demandRatio.toFixed(1)}× its usual level (${load.arrivalRate.toFixed(0)}/s vs ${load.usualRate.toFixed(0)}/s)`,
+    );
+  recs.push(
+    'the upstream serves no more at once: the tuner keeps concurrency at its capacity, so excess calls wait or are refused in toolscope, not inside it; to serve more, add upstream capacity or spread the load',
+  );
 }

@@ -4,8 +4,13 @@
  * plus a thin shell (`AnalyzerService`) and a state store for persistence.
  */
 
-export { Analyzer, type AnalyzerSnapshot, type ToolAnalysisStatus } from './Analyzer.js';
-export type { AnalyzerOptions, MaterialityOverride, ResolvedAnalyzerOptions } from './AnalyzerOptions.js';
+export { Analyzer, type AnalyzerSnapshot, type ToolAnalysisStatus, type ToolLoadStatus } from './Analyzer.js';
+export type {
+  AnalyzerOptions,
+  MaterialityOverride,
+  ResolvedAnalyzerOptions,
+  ToolSlo,
+} from './AnalyzerOptions.js';
 export {
   AnalyzerService,
   type AnalyzerServiceOptions,
@@ -27,4 +32,12 @@ export {
 } from './IsolationForest.js';
 export { IsolationForestBuilder } from './IsolationForestBuilder.js';
 export { createRandom, deriveSeed, type RandomSource } from './Random.js';
-export type { FeatureDeviation, FeatureName, Severity, Verdict, VerdictObserver } from './Verdict.js';
+export type {
+  Detector,
+  FeatureDeviation,
+  FeatureName,
+  Severity,
+  Verdict,
+  VerdictClass,
+  VerdictObserver,
+} from './Verdict.js';

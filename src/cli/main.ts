@@ -38,6 +38,7 @@ export function buildProgram(): Command {
     .description('run the gateway with bundled demo services and a synthetic agent workload, then summarise')
     .option('--duration <seconds>', 'how long the workload runs', positiveNumber, 30)
     .option('--no-incident', 'skip the scripted incident (one tool regressing mid-run)')
+    .option('--no-tuning', 'keep every pool at its configured limit (compare with the tuner on)')
     .option('--port <port>', 'port of the HTTP listener (default 8765, or any free port when taken)', port)
     .option('--rate <callsPerSecond>', 'offered load', positiveNumber, 40)
     .option('--open', 'open the dashboard in a browser, and keep serving it after the summary until Ctrl-C')
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
       async (options: {
         duration: number;
         incident: boolean;
+        tuning: boolean;
         port?: number;
         rate: number;
         open?: boolean;
@@ -53,6 +55,7 @@ export function buildProgram(): Command {
         await runDemo({
           durationMs: options.duration * 1000,
           incident: options.incident,
+          tuning: options.tuning,
           port: options.port,
           ratePerSecond: options.rate,
           open: options.open ?? false,

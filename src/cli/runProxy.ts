@@ -61,6 +61,7 @@ export async function runProxy(options: ProxyCommandOptions): Promise<void> {
         args: options.args,
         env: {},
         disabled: false,
+        isolation: 'per-session' as const,
       },
     },
   };

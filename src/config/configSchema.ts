@@ -16,6 +16,7 @@ import {
   healthSchema,
   listenSchema,
   namingSchema,
+  sessionsSchema,
   telemetrySchema,
 } from './toolscopeSchema.js';
 
@@ -32,6 +33,8 @@ export const toolscopeSectionSchema = z.strictObject({
     )
     .default({}),
   discovery: discoverySchema.prefault({}),
+  /** HTTP client sessions: limits, idle expiry, processes per service. */
+  sessions: sessionsSchema.prefault({}),
   health: healthSchema.prefault({}),
   telemetry: telemetrySchema.prefault({}),
   /** Pools, queues, timeouts, retries, breakers and fallbacks: defaults, per service, per tool ("service/tool"). */

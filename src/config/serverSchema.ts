@@ -1,6 +1,18 @@
 import { z } from 'zod';
 
 /**
+ * How the gateway's HTTP clients share one server:
+ * - `per-session`: each client session gets its own upstream session (stdio: its own process, bounded by
+ *   `toolscope.sessions.maxProcessesPerService`), initialized with that client's own capabilities, so
+ *   log level, roots, subscriptions and session resources never cross clients;
+ * - `shared`: every client uses one upstream session. toolscope still routes each server request to the
+ *   client whose call caused it (refusing it when that cannot be told) and keeps subscriptions and log
+ *   levels apart, but what the server keeps per session (resources a tool created, its roots) is shared.
+ * The stdio front and the proxy serve one client, which always gets the upstream session to itself.
+ */
+const isolationSchema = z.enum(['per-session', 'shared']).default('per-session');
+
+/**
  * One entry of `mcpServers`, in the format MCP clients already use (Claude
  * Desktop, Claude Code, Cursor, VS Code, Cline, Windsurf). Unknown keys that
  * those clients define (`autoApprove`, `alwaysAllow`, `timeout`, …) are
@@ -18,6 +30,8 @@ const stdioServerSchema = z.looseObject({
   type: z.literal('stdio').optional(),
   /** Skip this server. @default false */
   disabled: z.boolean().default(false),
+  /** One process per HTTP client session, or one for all. @default "per-session" */
+  isolation: isolationSchema,
 });
 
 const remoteServerSchema = z.looseObject({
@@ -32,6 +46,8 @@ const remoteServerSchema = z.looseObject({
    */
   type: z.enum(['http', 'streamable-http', 'streamableHttp', 'sse', 'ws', 'websocket']).optional(),
   disabled: z.boolean().default(false),
+  /** One upstream session per HTTP client session, or one for all. @default "per-session" */
+  isolation: isolationSchema,
 });
 
 export type StdioServerConfig = z.infer<typeof stdioServerSchema> & { kind: 'stdio' };
@@ -40,6 +56,7 @@ export type RemoteServerConfig = z.infer<typeof remoteServerSchema> & {
   transport: 'http' | 'sse' | 'ws';
 };
 export type ServerConfig = StdioServerConfig | RemoteServerConfig;
+export type Isolation = z.infer<typeof isolationSchema>;
 
 /** Aliases used by some clients, mapped to the canonical keys before validation. */
 function normalizeAliases(value: unknown): unknown {

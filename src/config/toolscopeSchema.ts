@@ -57,6 +57,22 @@ export const healthSchema = z.strictObject({
   connectTimeoutMs: z.number().int().positive().default(30_000),
 });
 
+/**
+ * Client sessions of the HTTP front. The defaults resist lockout: a client that goes away (its SDK
+ * closes the event stream, or it sends DELETE) frees its session within seconds, and at the limit the
+ * session idle longest makes room for a new one instead of everyone being turned away.
+ */
+export const sessionsSchema = z.strictObject({
+  /** Sessions open at most; at the limit the least recently used idle one is closed. @default 1000 */
+  max: z.number().int().positive().default(1000),
+  /** A session with no request and no open event stream for this long is closed, ms. @default 600000 */
+  idleTimeoutMs: z.number().int().positive().default(600_000),
+  /** A session whose client closed its event stream and sent nothing since is closed after this, ms. @default 5000 */
+  disconnectGraceMs: z.number().int().min(0).default(5000),
+  /** Processes one stdio service runs for client sessions (`isolation: "per-session"`). @default 16 */
+  maxProcessesPerService: z.number().int().positive().default(16),
+});
+
 export const telemetrySchema = z.strictObject({
   /** `service.name` of toolscope's telemetry (OTEL_SERVICE_NAME wins). @default "toolscope" */
   serviceName: z.string().optional(),
@@ -91,3 +107,4 @@ export type AgentConfig = z.infer<typeof agentSchema>;
 export type DiscoveryConfig = z.infer<typeof discoverySchema>;
 export type HealthConfig = z.infer<typeof healthSchema>;
 export type TelemetryConfig = z.infer<typeof telemetrySchema>;
+export type SessionsConfig = z.infer<typeof sessionsSchema>;

@@ -1,4 +1,11 @@
-import type { FeatureDeviation, Severity, Verdict, VerdictObserver } from '../analysis/index.js';
+import type {
+  Detector,
+  FeatureDeviation,
+  Severity,
+  Verdict,
+  VerdictClass,
+  VerdictObserver,
+} from '../analysis/index.js';
 
 /** One stretch of time during which the analyzer judged a tool anomalous. */
 export interface AnomalyEpisode {
@@ -11,6 +18,10 @@ export interface AnomalyEpisode {
   end: number | undefined;
   /** The worst severity reached. */
   severity: Severity;
+  /** A fault of the tool, or an overload of its upstream (a change of class starts a new episode). */
+  class: VerdictClass;
+  /** The detector that opened it. */
+  detector: Detector | undefined;
   /** Anomalous verdicts in the episode. */
   verdicts: number;
   /** The highest score, and what the analyzer said at that moment. */
@@ -40,15 +51,16 @@ export class AnomalyLog implements VerdictObserver {
 
   onVerdict(verdict: Verdict): void {
     const key = verdict.ref.key;
-    const open = this.#open.get(key);
-    if (!verdict.anomaly) {
-      if (!open) return;
+    let open = this.#open.get(key);
+    const verdictClass = verdict.class ?? 'fault';
+    if (open && (!verdict.anomaly || open.class !== verdictClass)) {
       open.end = verdict.time;
       this.#open.delete(key);
       this.#closed.push(open);
       if (this.#closed.length > this.#limit) this.#closed.shift();
-      return;
+      open = undefined;
     }
+    if (!verdict.anomaly) return;
     const severity = verdict.severity ?? 'warning';
     if (!open) {
       this.#open.set(key, {
@@ -58,6 +70,8 @@ export class AnomalyLog implements VerdictObserver {
         start: verdict.time,
         end: undefined,
         severity,
+        class: verdictClass,
+        detector: verdict.detector,
         verdicts: 1,
         peakScore: verdict.score,
         peakAt: verdict.time,

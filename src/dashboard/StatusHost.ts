@@ -39,6 +39,19 @@ export interface LoadProfileRecord {
   readonly samples?: number;
 }
 
+/** What the tuner last concluded about a pool: why it acted, or why it held. */
+export interface PoolJudgementRecord {
+  readonly poolId: string;
+  /** The pool's limit now. */
+  readonly limit: number;
+  /** Epoch ms of the judgement. */
+  readonly time: number;
+  /** `not_saturated`, `verifying`, `unverified` or `saturated`. */
+  readonly kind: string;
+  /** One line for humans. */
+  readonly message: string;
+}
+
 /**
  * What the status API reads from the adaptive resource manager, when there is one
  * (`runtime.tuning`). Both calls run per status request, off the hot path.
@@ -48,8 +61,12 @@ export interface TuningSource {
   decisions(): readonly TuningDecisionRecord[];
   /** Load profile per tool key (`service/tool`). */
   loadPatterns(): ReadonlyMap<string, LoadProfileRecord>;
+  /** The last judgement per pool that made one. */
+  judgements?(): readonly PoolJudgementRecord[];
   /** Recommending without applying. @default false */
   readonly dryRun?: boolean;
+  /** The tuner runs (`toolscope.tuning.enabled`). @default true */
+  readonly enabled?: boolean;
 }
 
 /**

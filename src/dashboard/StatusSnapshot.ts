@@ -1,10 +1,16 @@
 import type { ActiveAlert, AlertEvent } from '../alerts/index.js';
-import type { FeatureDeviation, Severity } from '../analysis/index.js';
+import type {
+  Detector,
+  FeatureDeviation,
+  Severity,
+  ToolLoadStatus,
+  VerdictClass,
+} from '../analysis/index.js';
 import type { UpstreamState } from '../gateway/index.js';
 import type { TopFunction } from '../profiling/index.js';
 import type { HostStatus } from '../telemetry/index.js';
 import type { AnomalyEpisode } from './AnomalyLog.js';
-import type { LoadProfileRecord, TuningDecisionRecord } from './StatusHost.js';
+import type { LoadProfileRecord, PoolJudgementRecord, TuningDecisionRecord } from './StatusHost.js';
 import type { SeriesSet } from './ToolStatsCollector.js';
 
 /** One upstream service, without secrets: no `env`, no headers, no URL credentials or query. */
@@ -36,6 +42,12 @@ export interface ToolAnomalyStatus {
   score: number;
   anomalous: boolean;
   severity: Severity | null;
+  /** `fault` (the tool changed), `overload` (its upstream is saturated) or `demand` (busier, served fine). */
+  class: VerdictClass | null;
+  /** The detector behind the current episode. */
+  detector: Detector | null;
+  /** What load does to the tool: demand, concurrency, whether latency follows it, refusals. */
+  load: ToolLoadStatus;
   /** Epoch ms the current episode started. */
   since: number | null;
   warmingUp: boolean;
@@ -62,7 +74,14 @@ export interface ToolStatus {
   p95: number;
   p99: number;
   queueWaitP95: number;
+  /**
+   * CPU per call, µs: exact for a tool in toolscope's process (`cpuKind: "call"`); for a tool in
+   * another process an estimate, its process's CPU during each call divided among the calls in
+   * flight (`cpuKind: "process_share"`).
+   */
   cpuMicrosPerCall: number | null;
+  cpuKind: 'call' | 'process_share' | null;
+  /** Heap allocated per call: only for tools in toolscope's process (null otherwise). */
   heapBytesPerCall: number | null;
   anomaly: ToolAnomalyStatus | null;
   pool: {
@@ -109,7 +128,13 @@ export interface StatusSnapshot {
   tools: ToolStatus[];
   alerts: { active: readonly ActiveAlert[]; recent: readonly AlertEvent[] };
   anomalies: AnomalyEpisode[];
-  tuning: { enabled: boolean; dryRun: boolean; decisions: TuningDecisionRecord[] };
+  tuning: {
+    enabled: boolean;
+    dryRun: boolean;
+    decisions: TuningDecisionRecord[];
+    /** Why the tuner acted or held, per pool (its last judgement of saturation). */
+    judgements: readonly PoolJudgementRecord[];
+  };
   profiles: { running: boolean; recent: ProfileStatus[] };
   /** CPU, memory, disk and network I/O of the host; event loop, GC and heap of this process (absent when metrics are off). */
   host?: HostStatus;

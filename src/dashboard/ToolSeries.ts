@@ -1,4 +1,4 @@
-import type { CallObservation } from '../pipeline/index.js';
+import { type CallObservation, callCpuMicros } from '../pipeline/index.js';
 import { LatencyHistogram } from './LatencyHistogram.js';
 
 /**
@@ -128,8 +128,9 @@ export class ToolSeries {
     if (observation.queueWaitMs > 0) f.waited[slot]!++;
     const concurrency = observation.inFlightAtStart + 1;
     if (concurrency > f.inFlightMax[slot]!) f.inFlightMax[slot] = concurrency;
-    if (observation.cpuUserMicros !== undefined) {
-      f.cpuSum[slot]! += observation.cpuUserMicros + (observation.cpuSystemMicros ?? 0);
+    const cpu = callCpuMicros(observation);
+    if (cpu !== undefined) {
+      f.cpuSum[slot]! += cpu;
       f.cpuCount[slot]!++;
     }
     if (observation.heapAllocatedBytes !== undefined) {

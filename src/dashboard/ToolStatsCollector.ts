@@ -1,5 +1,5 @@
 import type { Verdict, VerdictObserver } from '../analysis/index.js';
-import type { CallObservation, CallObserver } from '../pipeline/index.js';
+import { type CallObservation, type CallObserver, callCpuMicros } from '../pipeline/index.js';
 import { type SeriesWindow, ToolSeries } from './ToolSeries.js';
 
 /** Summary figures of one tool. Times in milliseconds. */
@@ -18,8 +18,12 @@ export interface ToolSummary {
   queueWaitP95: number;
   /** Calls the percentiles are computed from (the most recent ones, in the window asked for). */
   percentileCalls: number;
-  /** Mean CPU per call (µs), when profiling measured it. */
+  /**
+   * Mean CPU per call (µs), when profiling measured it: exact (`cpuKind: "call"`) for tools in this
+   * process, an estimated share of their process's CPU (`"process_share"`) for tools in another.
+   */
   cpuMicrosMean: number | undefined;
+  cpuKind: 'call' | 'process_share';
   /** Mean heap allocated per call (bytes), when profiling measured it. */
   heapBytesMean: number | undefined;
 }
@@ -113,6 +117,7 @@ class ToolAccumulator {
   readonly errorTypes: Record<string, number> = {};
   cpuSum = 0;
   cpuCount = 0;
+  cpuKind: 'call' | 'process_share' = 'call';
   heapSum = 0;
   heapCount = 0;
   constructor(
@@ -188,9 +193,11 @@ export class ToolStatsCollector implements CallObserver, VerdictObserver {
     );
     tool.fine.record(observation);
     tool.coarse.record(observation);
-    if (observation.cpuUserMicros !== undefined) {
-      tool.cpuSum += observation.cpuUserMicros + (observation.cpuSystemMicros ?? 0);
+    const cpu = callCpuMicros(observation);
+    if (cpu !== undefined) {
+      tool.cpuSum += cpu;
       tool.cpuCount++;
+      tool.cpuKind = (observation.cpuAttribution ?? 'call') === 'call' ? 'call' : 'process_share';
     }
     if (observation.heapAllocatedBytes !== undefined) {
       tool.heapSum += observation.heapAllocatedBytes;
@@ -256,6 +263,7 @@ export class ToolStatsCollector implements CallObserver, VerdictObserver {
         queueWaitP95: percentile(waits, 0.95),
         percentileCalls: durations.length,
         cpuMicrosMean: counts.cpuCount > 0 ? counts.cpuSum / counts.cpuCount : undefined,
+        cpuKind: tool.cpuKind,
         heapBytesMean: counts.heapCount > 0 ? counts.heapSum / counts.heapCount : undefined,
       });
     }

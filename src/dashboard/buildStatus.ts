@@ -68,6 +68,7 @@ export function buildStatus(
       p99: summary.p99,
       queueWaitP95: summary.queueWaitP95,
       cpuMicrosPerCall: summary.cpuMicrosMean ?? null,
+      cpuKind: summary.cpuMicrosMean === undefined ? null : summary.cpuKind,
       heapBytesPerCall: summary.heapBytesMean ?? null,
       anomaly: anomalyOf(analysis.get(summary.key)),
       pool: pool ? poolOf(pool) : null,
@@ -93,7 +94,12 @@ export function buildStatus(
       recent: alerts.history.filter((event) => event.time >= since),
     },
     anomalies: anomalies.episodes(since),
-    tuning: { enabled: host.tuning !== undefined, dryRun: host.tuning?.dryRun ?? false, decisions },
+    tuning: {
+      enabled: host.tuning !== undefined && host.tuning.enabled !== false,
+      dryRun: host.tuning?.dryRun ?? false,
+      decisions,
+      judgements: host.tuning?.judgements?.() ?? [],
+    },
     profiles: {
       running: capture.running,
       recent: capture
@@ -168,6 +174,9 @@ function anomalyOf(status: ToolAnalysisStatus | undefined): ToolStatus['anomaly'
     score: status.score,
     anomalous: status.anomaly,
     severity: status.severity ?? null,
+    class: status.class ?? null,
+    detector: status.detector ?? null,
+    load: status.load,
     since: status.since ?? null,
     warmingUp: status.warmingUp,
     deviations: status.deviations,

@@ -37,6 +37,7 @@ export { callRates, renderTop, type TopFrameOptions } from './renderTop.js';
 export { StatusClient, StatusClientError, type StatusClientOptions } from './StatusClient.js';
 export type {
   LoadProfileRecord,
+  PoolJudgementRecord,
   StatusHost,
   TuningDecisionRecord,
   TuningSource,
@@ -62,6 +63,7 @@ export {
   type ToolSummary,
 } from './ToolStatsCollector.js';
 export {
+  cpuPerCall,
   formatBytes,
   formatClock,
   formatMicros,

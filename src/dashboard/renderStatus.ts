@@ -1,8 +1,8 @@
 import { type Column, formatTable } from '../cli/formatTable.js';
 import type { ServiceStatus, StatusSnapshot, ToolStatus } from './StatusSnapshot.js';
 import {
+  cpuPerCall,
   formatClock,
-  formatMicros,
   formatMs,
   formatPercent,
   formatUptime,
@@ -59,7 +59,7 @@ export function toolColumns(extra: readonly FitColumn<ToolStatus>[] = []): FitCo
     { header: 'p50', value: (t) => formatMs(t.p50), right: true, drop: 5 },
     { header: 'p95', value: (t) => formatMs(t.p95), right: true },
     { header: 'p99', value: (t) => formatMs(t.p99), right: true, drop: 6 },
-    { header: 'cpu/call', value: (t) => formatMicros(t.cpuMicrosPerCall), right: true, drop: 7 },
+    { header: 'cpu/call', value: (t) => cpuPerCall(t), right: true, drop: 7 },
     { header: 'pool', value: poolCell, right: true, drop: 8 },
     { header: 'breaker', value: (t) => t.breaker?.state ?? '—', drop: 9 },
     { header: 'load', value: (t) => t.loadPattern.pattern, drop: 10 },

@@ -8,6 +8,19 @@ export function formatMicros(micros: number | null | undefined): string {
   return micros < 1000 ? `${Math.round(micros)} µs` : formatMs(micros / 1000);
 }
 
+/**
+ * A tool's CPU per call as a table shows it: exact for tools in toolscope's process, `≈` an
+ * estimate for tools in another process (their process's CPU during a call, shared among the calls
+ * in flight).
+ */
+export function cpuPerCall(tool: {
+  cpuMicrosPerCall: number | null;
+  cpuKind: 'call' | 'process_share' | null;
+}): string {
+  const value = formatMicros(tool.cpuMicrosPerCall);
+  return tool.cpuKind === 'process_share' && value !== '—' ? `≈${value}` : value;
+}
+
 /** Bytes for people: `512 B`, `12 KiB`, `3.4 MiB`; `—` when unknown. */
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';

@@ -1,5 +1,5 @@
 import { type Column, formatMs, formatSeconds, formatTable, plural } from '../cli/formatTable.js';
-import { formatMicros, type StatusSnapshot, type ToolStatus } from '../dashboard/index.js';
+import { cpuPerCall, type StatusSnapshot, type ToolStatus } from '../dashboard/index.js';
 import type { WorkloadProgress } from './DemoWorkload.js';
 
 /** What the closing summary is made of. */
@@ -54,6 +54,14 @@ function waits(tool: ToolStatus): boolean {
   return tool.cpuMicrosPerCall !== null && tool.cpuMicrosPerCall / 1000 < tool.p50 * 0.1;
 }
 
+const DETECTOR_WORDS: Record<string, string> = {
+  zscore: 'z-scores',
+  errors: 'error rate',
+  forest: 'isolation forest',
+  memory: 'memory growth',
+  load: 'load',
+};
+
 function toolTable(tools: readonly ToolStatus[]): string {
   const columns: Column<ToolStatus>[] = [
     { header: 'tool', value: (t) => t.name },
@@ -62,7 +70,7 @@ function toolTable(tools: readonly ToolStatus[]): string {
     { header: 'p50', value: (t) => formatMs(t.p50), right: true },
     { header: 'p95', value: (t) => formatMs(t.p95), right: true },
     { header: 'p99', value: (t) => formatMs(t.p99), right: true },
-    { header: 'cpu/call', value: (t) => formatMicros(t.cpuMicrosPerCall), right: true },
+    { header: 'cpu/call', value: (t) => cpuPerCall(t), right: true },
   ];
   return formatTable(tools, columns);
 }
@@ -160,7 +168,9 @@ export function demoSummary(input: DemoSummaryInput): string {
     const until = episode.end === undefined ? 'still open at the end' : `to ${at(episode.end)}`;
     out.push(
       ...wrap(
-        `  ${nameOf.get(episode.key) ?? episode.key}: ${episode.severity}, from ${at(episode.start)} ${until}`,
+        `  ${nameOf.get(episode.key) ?? episode.key}: ${episode.class === 'overload' ? 'overload' : 'fault'}` +
+          `${episode.detector ? ` (${DETECTOR_WORDS[episode.detector] ?? episode.detector})` : ''}, ` +
+          `${episode.severity}, from ${at(episode.start)} ${until}`,
         width,
         '    ',
       ),
@@ -203,7 +213,7 @@ export function demoSummary(input: DemoSummaryInput): string {
     (decision) => decision.direction !== 'hold' && !routine.has(decision.reason),
   );
   out.push('Pool decisions');
-  if (!status.tuning.enabled) out.push('  none: the adaptive tuner is not part of this runtime yet');
+  if (!status.tuning.enabled) out.push('  none: tuning is off, every pool kept its configured limit');
   else if (decisions.length === 0) out.push('  none: every pool kept its limit');
   for (const decision of shownDecisions(decisions, runStart, input.incident)) {
     if (typeof decision === 'number') {
@@ -219,6 +229,10 @@ export function demoSummary(input: DemoSummaryInput): string {
       ),
     );
   }
+  // Why the tuner acted, or held: its last judgement of each pool it had reason to question.
+  for (const judgement of status.tuning.enabled ? status.tuning.judgements : []) {
+    out.push(...wrap(`  why: ${judgement.message}`, width, '       '));
+  }
   out.push('');
 
   for (const profile of status.profiles.recent) {
@@ -230,7 +244,7 @@ export function demoSummary(input: DemoSummaryInput): string {
     if (tool && waits(tool)) {
       out.push(
         ...wrap(
-          `  ${tool.name} waits rather than computes (${formatMicros(tool.cpuMicrosPerCall)} of CPU ` +
+          `  ${tool.name} waits rather than computes (${cpuPerCall(tool)} of CPU ` +
             `per call, p50 ${formatMs(tool.p50)}): a CPU profile cannot show what it waits on, and ` +
             'the hot functions in it belong to other tools. Look at what it calls.',
           width,

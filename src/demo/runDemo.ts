@@ -26,6 +26,8 @@ export interface DemoOptions {
   durationMs?: number;
   /** Make one tool regress mid-run, then recover. @default true */
   incident?: boolean;
+  /** Let the adaptive tuner resize the pools; false keeps every pool at its configured limit. @default true */
+  tuning?: boolean;
   /** Port of the gateway's HTTP listener (0: any free port). @default 8765, or any free port when taken */
   port?: number;
   /** Offered load, calls per second. @default 40 */
@@ -88,6 +90,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
         // A short automatic capture on the anomaly, so it is done before the summary.
         profiling: { mode: 'exact', capture: { seconds: PROFILE_SECONDS } },
         analysis: { warmupCalls: warmupCallsFor(durationMs, rate) },
+        tuning: { enabled: options.tuning !== false },
       },
     },
     { env: {} },
@@ -126,7 +129,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   });
   const toolCount = gateway.scopes.get('store')?.tools.size ?? 0;
   out.write(
-    `toolscope ${VERSION} demo — gateway at ${url}/mcp with ${plural(gateway.upstreams.size, 'service')}, ${plural(toolCount, 'tool')}\n` +
+    `toolscope ${VERSION} demo — gateway at ${url}/mcp with ${plural(gateway.upstreams.size, 'service')}, ${plural(toolCount, 'tool')}` +
+      `${options.tuning === false ? ' (tuning off)' : ''}\n` +
       `dashboard: ${url}/  (live while the demo runs)\n`,
   );
   if (options.open && !(await openInBrowser(`${url}/`)))

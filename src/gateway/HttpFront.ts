@@ -1,14 +1,18 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { diag } from '@opentelemetry/api';
-import type { ListenConfig } from '../config/index.js';
-import { canonicalMessage, classifyMessage } from '../jsonrpc/messages.js';
+import type { ListenConfig, SessionsConfig } from '../config/index.js';
+import { canonicalMessage, classifyMessage, type JsonRpcId } from '../jsonrpc/messages.js';
 import { sdkRefusal } from '../jsonrpc/sdkMessageCheck.js';
+import { ExchangeTransport } from './ExchangeTransport.js';
 import type { Gateway } from './Gateway.js';
+import { type HttpSessionEntry, HttpSessionTable } from './HttpSessionTable.js';
 import { answerIfRefused, sendJsonError } from './httpGuard.js';
 import { isLoopback } from './httpSecurity.js';
+import { checkStandardHeaders, classifyEra, idOf, type Refusal } from './modernProtocol.js';
+import { SessionEventStore } from './SessionEventStore.js';
 
 /** Extra routes (status API, dashboard, …): return true when the request was handled. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -16,35 +20,39 @@ export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) =>
 export interface HttpFrontOptions {
   listen: ListenConfig;
   routes?: readonly HttpRoute[];
-  /** Sessions idle longer than this are closed, ms. @default 1800000 */
-  sessionIdleMs?: number;
-  /** At most this many sessions at once; more get 503. @default 1000 */
-  maxSessions?: number;
+  /** Session limits and expiry. @default the gateway's `toolscope.sessions` */
+  sessions?: Partial<SessionsConfig>;
 }
 
-interface HttpSession {
-  transport: StreamableHTTPServerTransport;
-  scopeId: string;
-  lastSeen: number;
-}
+type HttpSession = HttpSessionEntry<StreamableHTTPServerTransport>;
 
 /**
  * The gateway's Streamable HTTP endpoint: `/mcp` for the store and
  * `/agents/{id}/mcp` for agent scopes, one MCP session per client. Security
  * and framing checks run before the SDK sees a request: Host and Origin
- * (DNS rebinding), the bearer token, the body limit (413), JSON syntax
- * (-32700) and message shape (-32600) — always answered as JSON.
+ * (DNS rebinding), the bearer token, dot segments in the path, the body limit
+ * (413), JSON syntax (-32700), message shape (-32600) and a request id already
+ * in use (-32600) — always answered as JSON. Sessions end on DELETE, shortly
+ * after the client closed its event stream, or when idle; at the limit the
+ * least recently used idle session makes room.
  */
 export class HttpFront {
   readonly #gateway: Gateway;
   readonly #options: HttpFrontOptions;
-  readonly #sessions = new Map<string, HttpSession>();
+  readonly #sessions: HttpSessionTable<StreamableHTTPServerTransport>;
+  readonly #limits: SessionsConfig;
   readonly #server: Server;
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(gateway: Gateway, options: HttpFrontOptions) {
     this.#gateway = gateway;
     this.#options = options;
+    this.#limits = { ...gateway.config.toolscope.sessions, ...options.sessions };
+    this.#sessions = new HttpSessionTable({
+      max: this.#limits.max,
+      idleTimeoutMs: this.#limits.idleTimeoutMs,
+      disconnectGraceMs: this.#limits.disconnectGraceMs,
+    });
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         diag.error('toolscope: HTTP request failed', error);
@@ -74,8 +82,9 @@ export class HttpFront {
         resolve();
       });
     });
-    const idle = this.#options.sessionIdleMs ?? 30 * 60_000;
-    this.#sweeper = setInterval(() => this.#sweep(idle), Math.min(idle, 60_000));
+    const { idleTimeoutMs, disconnectGraceMs } = this.#limits;
+    const every = Math.max(100, Math.min(1000, idleTimeoutMs, disconnectGraceMs || 1000));
+    this.#sweeper = setInterval(() => this.#sweep(), every);
     this.#sweeper.unref();
     const address = this.#server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -84,10 +93,8 @@ export class HttpFront {
 
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
-    await Promise.all(
-      [...this.#sessions.values()].map((session) => session.transport.close().catch(() => {})),
-    );
-    this.#sessions.clear();
+    const sessions = [...this.#sessions.values()];
+    await Promise.all(sessions.map((session) => session.value.close().catch(() => {})));
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
@@ -105,6 +112,12 @@ export class HttpFront {
     ) {
       return;
     }
+    // `/agents/x/%2e%2e/%2e%2e/mcp` is `/mcp` once a URL parser resolves it: a path with dot
+    // segments, plain or encoded, is refused rather than resolved into another scope.
+    if (hasDotSegment(req.url ?? '/')) {
+      sendJsonError(res, 400, -32600, 'Bad Request: the path has "." or ".." segments');
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const scopeId = this.#scopeFor(url.pathname);
     if (scopeId === undefined) {
@@ -119,7 +132,13 @@ export class HttpFront {
     if (req.method === 'POST') return this.#post(req, res, scopeId);
     if (req.method === 'GET' || req.method === 'DELETE') {
       const session = this.#existingSession(req, res, scopeId);
-      if (session) await session.transport.handleRequest(req, res);
+      if (!session) return;
+      if (req.method === 'GET') {
+        // The client's event stream: when the last one closes and nothing follows, the client has gone.
+        this.#sessions.streamOpened(session);
+        res.once('close', () => this.#sessions.streamClosed(session));
+      }
+      await session.value.handleRequest(req, res);
       return;
     }
     sendJsonError(res, 405, -32000, `Method not allowed: ${req.method}`, { allow: 'GET, POST, DELETE' });
@@ -166,6 +185,28 @@ export class HttpFront {
       sendJsonError(res, 400, -32600, `Invalid Request: ${refusal}`, {}, id);
       return;
     }
+    // 2026-07-28 requests are stateless: served on their own, whatever session header they carry.
+    if (classified.kind === 'request' || classified.kind === 'notification') {
+      const era = classifyEra(wire as { method: string; params?: Record<string, unknown> }, req.headers);
+      if (era.era === 'refused') {
+        sendRefusal(res, era.refusal, idOf(wire));
+        return;
+      }
+      if (era.era === 'modern') {
+        if (classified.kind === 'notification') {
+          res.writeHead(202).end();
+          return;
+        }
+        const refusal = checkStandardHeaders(classified.message, req.headers);
+        if (refusal) {
+          sendRefusal(res, refusal, classified.message.id);
+          return;
+        }
+        const transport = new ExchangeTransport(req, res, wire as never);
+        await this.#gateway.serveModern(transport, scopeId, era.envelope, principalOf(req));
+        return;
+      }
+    }
     const sessionHeader = req.headers['mcp-session-id'];
     if (
       sessionHeader === undefined &&
@@ -176,7 +217,17 @@ export class HttpFront {
       return;
     }
     const session = this.#existingSession(req, res, scopeId);
-    if (session) await session.transport.handleRequest(req, res, wire);
+    if (!session) return;
+    if (classified.kind === 'request') {
+      // The SDK answers by id: a second request with an id still in use would take the first one's answer.
+      const id = classified.message.id;
+      if (!this.#sessions.beginRequest(session, id)) {
+        sendJsonError(res, 400, -32600, `Invalid Request: id ${String(id)} is already in use`, {}, id);
+        return;
+      }
+      res.once('close', () => this.#sessions.endRequest(session, id));
+    }
+    await session.value.handleRequest(req, res, wire);
   }
 
   async #initialize(
@@ -185,14 +236,19 @@ export class HttpFront {
     scopeId: string,
     message: unknown,
   ): Promise<void> {
-    if (this.#sessions.size >= (this.#options.maxSessions ?? 1000)) {
-      sendJsonError(res, 503, -32000, 'Too many sessions; retry later', { 'retry-after': '5' });
+    const room = this.#sessions.makeRoom();
+    if (room === 'full') {
+      sendJsonError(res, 503, -32000, 'Too many sessions, all in use; retry later', { 'retry-after': '5' });
       return;
     }
+    if (room !== undefined) this.#end(room);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      eventStore: new SessionEventStore(),
+      // Tells a client whose stream broke when to come back (the SSE retry field, SEP-1699).
+      retryInterval: 1000,
       onsessioninitialized: (id) => {
-        this.#sessions.set(id, { transport, scopeId, lastSeen: Date.now() });
+        this.#sessions.add(id, transport, scopeId);
       },
     });
     const session = await this.#gateway.connect(transport, scopeId);
@@ -213,19 +269,55 @@ export class HttpFront {
       sendJsonError(res, 404, -32001, 'Session not found');
       return undefined;
     }
-    session.lastSeen = Date.now();
+    this.#sessions.touch(session);
     return session;
   }
 
-  #sweep(idleMs: number): void {
-    const cutoff = Date.now() - idleMs;
-    for (const [id, session] of this.#sessions) {
-      if (session.lastSeen < cutoff) {
-        this.#sessions.delete(id);
-        session.transport.close().catch(() => {});
-      }
-    }
+  #sweep(): void {
+    for (const id of this.#sessions.due()) this.#end(id);
   }
+
+  /** Close a session (its upstream sessions of its own go with it). */
+  #end(id: string): void {
+    const session = this.#sessions.get(id);
+    this.#sessions.delete(id);
+    session?.value.close().catch(() => {});
+  }
+}
+
+/** Who is asking, as far as a call waiting for input is concerned: a digest of their credentials. */
+function principalOf(req: IncomingMessage): string {
+  const authorization = req.headers.authorization ?? '';
+  return createHash('sha256').update(authorization).digest('base64url');
+}
+
+/** A 2026-07-28 refusal: its HTTP status, and the JSON-RPC error with its data. */
+function sendRefusal(res: ServerResponse, refusal: Refusal, id: JsonRpcId | null): void {
+  const error =
+    refusal.data === undefined
+      ? { code: refusal.code, message: refusal.message }
+      : { code: refusal.code, message: refusal.message, data: refusal.data };
+  const body = JSON.stringify({ jsonrpc: '2.0', id, error });
+  res.writeHead(refusal.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** Whether a request target's path has a `.` or `..` segment, plain or percent-encoded. */
+function hasDotSegment(target: string): boolean {
+  const path = target.split(/[?#]/, 1)[0] ?? '';
+  for (const segment of path.split('/')) {
+    let decoded = segment;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return true; // undecodable: not a path toolscope serves
+    }
+    if (decoded === '.' || decoded === '..' || decoded.includes('/') || decoded.includes('\\')) return true;
+  }
+  return false;
 }
 
 /** Read a request body up to `limit` bytes; `'too_large'` when it is bigger (the rest is discarded). */

@@ -33,6 +33,12 @@ export class Scope {
   #resourceTemplates: readonly ListedItem[] = [];
   #resourceOwner = new Map<string, string>();
   #templates: Array<{ service: string; template: UriTemplate }> = [];
+  /** Services by the scheme and authority of the URIs they list (`demo://resource`). */
+  #origins = new Map<string, Set<string>>();
+  /** Services that offer resources at all. */
+  #resourceServices: string[] = [];
+  /** URIs that tools returned as links, by service (bounded; newest kept). */
+  readonly #linked = new Map<string, string>();
   readonly #separator: string;
   readonly #naming: NamingMode;
 
@@ -70,6 +76,11 @@ export class Scope {
     this.prompts = new NamedCatalog({ naming: options.naming, separator: options.separator, what: 'prompt' });
   }
 
+  /** How names are exposed in this scope. */
+  get naming(): NamingMode {
+    return this.#naming;
+  }
+
   get resources(): readonly ListedItem[] {
     return this.#resources;
   }
@@ -104,18 +115,45 @@ export class Scope {
     return changed;
   }
 
-  /** Which service serves a resource URI: listed URIs first, then URI templates; -32602 otherwise. */
+  /**
+   * Which service serves a resource URI: the one that lists it, or whose template matches it,
+   * or whose tool returned it as a link; else the one service in scope, or the only one whose
+   * listed URIs share its scheme and authority, or the only one offering resources at all.
+   * When ownership is ambiguous: -32602, never a guess.
+   */
   resourceService(uri: string): string {
-    const owner = this.#resourceOwner.get(uri);
+    const owner = this.#resourceOwner.get(uri) ?? this.#linked.get(uri);
     if (owner) return owner;
     for (const { service, template } of this.#templates) {
       if (template.match(uri)) return service;
     }
-    const withResources = [...new Set(this.#templates.map((t) => t.service))];
-    if (withResources.length === 0 && this.services.length === 1) return this.services[0] as string;
+    if (this.services.length === 1) return this.services[0] as string;
+    // The services whose URIs share its scheme and authority; for a scheme of its own (not
+    // http, file, …), those sharing the scheme.
+    const [origin, scheme] = originOf(uri);
+    const byOrigin =
+      this.#origins.get(origin) ?? (SHARED_SCHEMES.has(scheme) ? undefined : this.#origins.get(scheme));
+    if (byOrigin?.size === 1) return byOrigin.values().next().value as string;
+    if (byOrigin === undefined && this.#resourceServices.length === 1)
+      return this.#resourceServices[0] as string;
     throw new ToolscopeError('invalid_params', JsonRpcCode.InvalidParams, `Resource not found: ${uri}`, {
       uri,
     });
+  }
+
+  /** Remember the resource links (and embedded resources) a tool of `service` returned. */
+  noteLinks(service: string, result: Record<string, unknown>): void {
+    const content = result.content;
+    if (!Array.isArray(content)) return;
+    for (const item of content) {
+      if (typeof item !== 'object' || item === null) continue;
+      const { type, uri, resource } = item as { type?: unknown; uri?: unknown; resource?: { uri?: unknown } };
+      const linked = type === 'resource_link' ? uri : type === 'resource' ? resource?.uri : undefined;
+      if (typeof linked !== 'string' || this.#resourceOwner.get(linked) === service) continue;
+      this.#linked.delete(linked);
+      this.#linked.set(linked, service);
+      if (this.#linked.size > MAX_LINKED) this.#linked.delete(this.#linked.keys().next().value as string);
+    }
   }
 
   /** Announce list changes to every connected session. */
@@ -128,6 +166,14 @@ export class Scope {
     const templates: ListedItem[] = [];
     const owner = new Map<string, string>();
     const matchers: Array<{ service: string; template: UriTemplate }> = [];
+    const origins = new Map<string, Set<string>>();
+    const addOrigin = (uri: string, service: string) => {
+      for (const key of originOf(uri)) {
+        const services = origins.get(key);
+        if (services) services.add(service);
+        else origins.set(key, new Set([service]));
+      }
+    };
     const rename = (service: string, item: ListedItem): ListedItem =>
       this.#naming === 'prefixed' ? { ...item, name: `${service}${this.#separator}${item.name}` } : item;
     for (const upstream of inScope) {
@@ -135,10 +181,12 @@ export class Scope {
         const uri = resource.uri;
         if (typeof uri !== 'string' || owner.has(uri)) continue; // the same URI on two services: first wins
         owner.set(uri, upstream.name);
+        addOrigin(uri, upstream.name);
         resources.push(rename(upstream.name, resource));
       }
       for (const template of upstream.lists.resourceTemplates) {
         if (typeof template.uriTemplate !== 'string') continue;
+        addOrigin(template.uriTemplate, upstream.name);
         try {
           matchers.push({ service: upstream.name, template: new UriTemplate(template.uriTemplate) });
         } catch {
@@ -151,7 +199,23 @@ export class Scope {
     this.#resourceTemplates = templates;
     this.#resourceOwner = owner;
     this.#templates = matchers;
+    this.#origins = origins;
+    this.#resourceServices = inScope.filter((u) => u.capabilities.resources).map((u) => u.name);
   }
+}
+
+/** Links remembered per scope at most. */
+const MAX_LINKED = 1000;
+
+/** Schemes many unrelated services use: sharing one says nothing about who owns a URI. */
+const SHARED_SCHEMES = new Set(['http:', 'https:', 'file:', 'data:', 'urn:']);
+
+/** Scheme and authority (`demo://resource`), and scheme alone (`demo:`), of a URI or URI template, lower-cased. */
+function originOf(uri: string): [string, string] {
+  const match = /^([a-z][a-z0-9+.-]*:)(\/\/[^/?#{]*)?/i.exec(uri);
+  if (!match) return ['', ''];
+  const scheme = (match[1] as string).toLowerCase();
+  return [`${scheme}${(match[2] ?? '').toLowerCase()}`, scheme];
 }
 
 function sameItems(a: unknown, b: unknown): boolean {

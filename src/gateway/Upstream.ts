@@ -12,6 +12,7 @@ import type { JsonRpcNotification, JsonRpcRequest } from '../jsonrpc/messages.js
 import { JsonRpcCode, ToolscopeError } from '../pipeline/index.js';
 import { ChildProcessTransport } from '../transport/index.js';
 import { backoffDelay } from './backoff.js';
+import type { Caller, CallOrigin } from './Caller.js';
 import { emptyLists, type ListKind, loadLists, type UpstreamLists } from './upstreamLists.js';
 
 /** Lifecycle of an upstream service. */
@@ -52,6 +53,14 @@ export interface UpstreamOptions {
   /** Decorates each new transport (telemetry taps it). */
   wrapTransport?: ((transport: Transport) => Transport) | undefined;
   random?: () => number;
+  /** The one caller this connection serves (a client session's own upstream session). */
+  owner?: Caller | undefined;
+}
+
+/** Options of one request to the upstream. */
+export interface UpstreamRequestOptions extends OutgoingRequestOptions {
+  /** The downstream request this one serves: what the server asks while it runs goes back there. */
+  origin?: CallOrigin | undefined;
 }
 
 const STABLE_AFTER_MS = 60_000;
@@ -73,6 +82,20 @@ export class Upstream {
   #lists: UpstreamLists = emptyLists();
   #listsLoadedAt = 0;
   #refreshing: Promise<void> | undefined;
+  /** List kinds to (re)load: a change announced while a load runs is loaded again after it. */
+  readonly #pendingKinds = new Set<ListKind>();
+  /** Downstream requests being served now (routing of the server's own requests). */
+  readonly #inFlight = new Set<CallOrigin>();
+  /** A transport being connected (not yet serving), so a stop reaches a server still starting. */
+  #starting: { transport: Transport; peer: JsonRpcPeer } | undefined;
+  #stopping: Promise<void> | undefined;
+  /** A transport started ahead of its handshake (`prepare`). */
+  #prepared: Transport | undefined;
+  #handshake: Handshake;
+  /** The one caller this connection serves, if it serves one (a session's own, or the only client). */
+  owner: Caller | undefined;
+  /** Epoch ms of the last request sent (least recently used session connections go first). */
+  lastUsed = Date.now();
   #initializeResult: Record<string, unknown> | undefined;
   #passthroughParams: Record<string, unknown> | undefined;
   #attempt = 0;
@@ -91,6 +114,18 @@ export class Upstream {
     this.locality = options.locality;
     this.executorKind = options.executorKind;
     this.#options = options;
+    this.#handshake = options.handshake;
+    this.owner = options.owner;
+  }
+
+  /** Replace how the next connection initializes (e.g. with the capabilities of the client it serves). */
+  setHandshake(handshake: Handshake): void {
+    this.#handshake = handshake;
+  }
+
+  /** Downstream requests this connection is serving now. */
+  get inFlight(): ReadonlySet<CallOrigin> {
+    return this.#inFlight;
   }
 
   get state(): UpstreamState {
@@ -115,6 +150,9 @@ export class Upstream {
   }
   get lastError(): string | undefined {
     return this.#lastError;
+  }
+  get #stopped(): boolean {
+    return this.#state === 'stopped';
   }
   /** Serving: ready, or degraded (health checks failing but the connection is up). */
   get serving(): boolean {
@@ -147,6 +185,19 @@ export class Upstream {
     return this.#connecting;
   }
 
+  /**
+   * Start the first transport now and initialize it later, when `start` is called: a stdio
+   * server's slow part is its process boot, which can overlap with waiting for the client
+   * whose capabilities the handshake needs. Other transports are not touched.
+   */
+  prepare(): void {
+    if (this.#prepared || this.#peer || this.#connecting || this.#stopped) return;
+    const raw = this.#options.transports[0]?.();
+    if (!(raw instanceof ChildProcessTransport)) return;
+    raw.start().catch(() => {}); // a failed spawn is reported by the connect that uses it
+    this.#prepared = raw;
+  }
+
   /** Resolves when the service is no longer (re)initializing, or after `timeoutMs`. */
   whenSettled(timeoutMs: number): Promise<void> {
     if (this.#state !== 'initializing' && this.#state !== 'reconnecting') return Promise.resolve();
@@ -163,10 +214,27 @@ export class Upstream {
   }
 
   /** Send a request to the upstream. Fails fast with `upstream_unavailable` when it is not serving. */
-  request(method: string, params: Record<string, unknown> | undefined, options?: OutgoingRequestOptions) {
+  request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options?: UpstreamRequestOptions,
+  ): Promise<Record<string, unknown>> {
     const peer = this.#peer;
     if (!peer || !this.serving) return Promise.reject(this.#unavailable());
-    return peer.request(method, params, options);
+    this.lastUsed = Date.now();
+    const origin = options?.origin;
+    if (origin === undefined) return peer.request(method, params, options);
+    this.#inFlight.add(origin);
+    return peer.request(method, params, options).then(
+      (result) => {
+        this.#inFlight.delete(origin);
+        return result;
+      },
+      (error: unknown) => {
+        this.#inFlight.delete(origin);
+        throw error;
+      },
+    );
   }
 
   /** Send a notification (dropped when the service is down). */
@@ -181,36 +249,70 @@ export class Upstream {
     }
   }
 
-  /** Reload the given lists now and tell the listener what changed. */
+  /**
+   * Reload the given lists and tell the listener what changed. Kinds asked for while a
+   * load runs are loaded again after it (the running one may have read the old list), so
+   * no change is lost; the promise settles when nothing is pending.
+   */
   refreshLists(kinds: readonly ListKind[]): Promise<void> {
-    const peer = this.#peer;
-    if (!peer || !this.serving) return Promise.resolve();
-    this.#refreshing ??= loadLists(peer, this.capabilities, kinds, this.#lists)
-      .then(({ lists, changed }) => {
-        this.#lists = lists;
-        this.#listsLoadedAt = Date.now();
-        if (changed.length > 0) this.#options.listener.onListsChanged?.(this, changed);
-      })
-      .catch((error: unknown) => diag.warn(`toolscope: ${this.name}: list refresh failed: ${String(error)}`))
-      .finally(() => {
-        this.#refreshing = undefined;
-      });
+    for (const kind of kinds) this.#pendingKinds.add(kind);
+    // Not connected yet: the connection loads every list once it is up, then what is pending.
+    if (!this.#peer || !this.serving) return this.#refreshing ?? Promise.resolve();
+    this.#refreshing ??= this.#drainRefreshes().finally(() => {
+      this.#refreshing = undefined;
+    });
     return this.#refreshing;
   }
 
-  /** Disconnect for good (children get stdin close → SIGTERM → SIGKILL). */
-  async stop(): Promise<void> {
+  async #drainRefreshes(): Promise<void> {
+    while (this.#pendingKinds.size > 0) {
+      const peer = this.#peer;
+      if (!peer || !this.serving) return;
+      const kinds = [...this.#pendingKinds];
+      this.#pendingKinds.clear();
+      try {
+        const { lists, changed } = await loadLists(peer, this.capabilities, kinds, this.#lists);
+        if (this.#peer !== peer) return; // reconnected meanwhile: the new connection loaded its own
+        this.#lists = lists;
+        this.#listsLoadedAt = Date.now();
+        if (changed.length > 0) this.#options.listener.onListsChanged?.(this, changed);
+      } catch (error) {
+        diag.warn(`toolscope: ${this.name}: list refresh failed: ${String(error)}`);
+      }
+    }
+  }
+
+  /**
+   * Disconnect for good, also while still starting (children: stdin close → SIGTERM → SIGKILL).
+   * Every call resolves when the connection has really gone.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
     this.#setState('stopped');
     clearInterval(this.#healthTimer);
     clearTimeout(this.#reconnectTimer);
     const peer = this.#peer;
     this.#peer = undefined;
-    await peer?.close().catch(() => {});
+    const starting = this.#starting;
+    const prepared = this.#prepared;
+    this.#prepared = undefined;
+    await Promise.all([
+      peer?.close().catch(() => {}),
+      starting?.peer.close().catch(() => {}),
+      prepared?.close().catch(() => {}),
+    ]);
   }
 
-  /** Kill child processes synchronously (process exit path). */
+  /** Kill child processes synchronously, also one still starting (process exit path). */
   killNow(): void {
-    if (this.#transport instanceof ChildProcessTransport) this.#transport.killNow();
+    for (const transport of [this.#transport, this.#starting?.transport, this.#prepared]) {
+      const raw = unwrapped(transport);
+      if (raw instanceof ChildProcessTransport) raw.killNow();
+    }
   }
 
   async #connect(): Promise<Record<string, unknown>> {
@@ -218,8 +320,10 @@ export class Upstream {
     let lastError: unknown;
     for (const create of candidates) {
       if (this.#state === 'stopped') break;
+      const prepared = create === candidates[0] ? this.#prepared : undefined;
+      this.#prepared = undefined;
       try {
-        return await this.#connectWith(create());
+        return await this.#connectWith(prepared ?? create());
       } catch (error) {
         lastError = error;
         diag.debug(`toolscope: ${this.name}: connect attempt failed: ${String(error)}`);
@@ -251,9 +355,12 @@ export class Upstream {
       { closeError: () => this.#lostError(raw) },
     );
     const timeout = AbortSignal.timeout(this.#options.health.connectTimeoutMs);
+    const starting = { transport: raw, peer };
+    this.#starting = starting;
     try {
+      if (this.#stopped) throw new Error('stopped');
       await peer.start();
-      const handshake = this.#options.handshake;
+      const handshake = this.#handshake;
       const params =
         handshake.mode === 'own'
           ? {
@@ -273,13 +380,15 @@ export class Upstream {
       }
       (transport as { setProtocolVersion?: (v: string) => void }).setProtocolVersion?.(version);
       peer.notify('notifications/initialized');
+      // Changes announced from here on are loaded again once this first load is in.
+      this.#pendingKinds.clear();
       const { lists, changed } = await loadLists(
         peer,
         (result.capabilities as Record<string, unknown>) ?? {},
         ['tools', 'prompts', 'resources'],
         this.#lists,
       );
-      if (this.#state === 'stopped') {
+      if (this.#stopped) {
         await peer.close().catch(() => {});
         throw new Error('stopped');
       }
@@ -295,10 +404,13 @@ export class Upstream {
       this.#setState('ready');
       this.#startHealthChecks();
       if (changed.length > 0) this.#options.listener.onListsChanged?.(this, changed);
+      if (this.#pendingKinds.size > 0) void this.refreshLists([]);
       return result;
     } catch (error) {
       await peer.close().catch(() => {});
       throw error;
+    } finally {
+      if (this.#starting === starting) this.#starting = undefined;
     }
   }
 
@@ -427,6 +539,11 @@ export class Upstream {
       },
     );
   }
+}
+
+/** The transport a decorator (telemetry) wraps, if any. */
+function unwrapped(transport: Transport | undefined): Transport | undefined {
+  return (transport as { inner?: Transport } | undefined)?.inner ?? transport;
 }
 
 function errorText(error: unknown): string {

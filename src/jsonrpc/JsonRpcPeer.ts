@@ -209,11 +209,20 @@ export class JsonRpcPeer {
     });
   }
 
-  /** Send a notification. Never throws: a closed connection just drops it. */
-  notify(method: string, params?: Record<string, unknown>, relatedRequestId?: JsonRpcId): void {
+  /**
+   * Send a notification. Never throws: a closed connection just drops it. `relatedRequestId`
+   * picks the HTTP response stream of that request; `traceContext` is the trace the
+   * notification belongs to (e.g. the call whose progress it relays).
+   */
+  notify(
+    method: string,
+    params?: Record<string, unknown>,
+    relatedRequestId?: JsonRpcId,
+    traceContext?: Context,
+  ): void {
     const message: JsonRpcNotification =
       params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
-    this.#send(message, relatedRequestId);
+    this.#send(message, relatedRequestId, traceContext);
   }
 
   /** Close the connection; pending requests fail with the close error. */
@@ -302,9 +311,12 @@ export class JsonRpcPeer {
     }
   }
 
-  #send(message: JsonRpcMessage, relatedRequestId?: JsonRpcId): void {
+  #send(message: JsonRpcMessage, relatedRequestId?: JsonRpcId, traceContext?: Context): void {
     if (this.#closed) return;
-    const options = relatedRequestId === undefined ? undefined : { relatedRequestId };
+    const options =
+      relatedRequestId === undefined && traceContext === undefined
+        ? undefined
+        : { relatedRequestId, traceContext };
     this.#transport.send(message as JSONRPCMessage, options).catch(noop);
   }
 

@@ -105,3 +105,16 @@ export interface CallObservation {
 export interface CallObserver {
   onObservation(observation: CallObservation): void;
 }
+
+/**
+ * The CPU a call cost, µs, as honestly as the figures allow: exact for `call` figures; for
+ * process-level figures (`process_window`, `upstream_process`) the process's CPU during the call
+ * divided among the calls in flight then — an estimate of the call's share, not a measurement.
+ * `undefined` without CPU figures.
+ */
+export function callCpuMicros(observation: CallObservation): number | undefined {
+  if (observation.cpuUserMicros === undefined && observation.cpuSystemMicros === undefined) return undefined;
+  const cpu = (observation.cpuUserMicros ?? 0) + (observation.cpuSystemMicros ?? 0);
+  if ((observation.cpuAttribution ?? 'call') === 'call') return cpu;
+  return cpu / Math.max(1, observation.inFlightDuringCall ?? observation.inFlightAtStart + 1);
+}

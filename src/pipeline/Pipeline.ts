@@ -18,6 +18,8 @@ export interface ToolCallRequest {
   context?: Context | undefined;
   /** Entries copied into `call.extensions` (e.g. the SDK's `request`/`extra` for an in-process executor). */
   extensions?: Record<string, unknown> | undefined;
+  /** The tool, when the entry point has resolved it itself (a client session's own catalog). */
+  tool?: ResolvedTool | undefined;
 }
 
 /**
@@ -49,7 +51,7 @@ export class Pipeline {
   call(request: ToolCallRequest): Promise<ToolResult> {
     let tool: ResolvedTool;
     try {
-      tool = this.#resolver.resolve(request.name, request.agent);
+      tool = request.tool ?? this.#resolver.resolve(request.name, request.agent);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -6,6 +6,7 @@ export type {
   ErrorType,
   ToolRef,
 } from './CallObservation.js';
+export { callCpuMicros } from './CallObservation.js';
 export { ExecuteStage } from './ExecuteStage.js';
 export {
   type BeforeAnswer,

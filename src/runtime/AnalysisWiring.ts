@@ -109,6 +109,8 @@ export class AnalysisWiring implements CallObserver {
     this.alerts.onObservation(observation);
     if (!this.analyzer) return;
     const verdict = this.analyzer.analyzer.observe(observation);
+    // A call refused or cancelled before it reached its tool says nothing new about the tool.
+    if (verdict === undefined) return;
     this.latest.set(verdict.ref.key, verdict);
     this.#verdictTelemetry?.record(verdict, observation.traceContext);
     for (const observer of this.#verdictObservers) observer.onVerdict(verdict);

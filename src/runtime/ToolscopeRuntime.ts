@@ -116,7 +116,8 @@ export class ToolscopeRuntime {
       resolveFallback: (key) => gateway?.resolveKey(key),
     });
     this.profiling = createProfiling(toolscope.profiling, {
-      locate: (service) => gateway?.upstreams.get(service)?.pid,
+      // Every process serving the service: client sessions may each have their own.
+      locate: (service) => gateway?.pidsOf(service),
       // Upstream servers run in their own processes: a profile of this one cannot explain their tools.
       runsHere: (service) => gateway?.upstreams.get(service)?.executorKind !== 'upstream',
     });
@@ -150,6 +151,7 @@ export class ToolscopeRuntime {
       role: 'client' | 'server',
       network: NetworkInfo,
       service?: string,
+      knownName?: (kind: 'tool' | 'prompt', name: string) => boolean,
     ): Transport =>
       new TracingTransport(transport, {
         tracer: telemetry.tracer,
@@ -158,10 +160,13 @@ export class ToolscopeRuntime {
         service,
         network,
         capture: telemetry.capture,
+        knownName,
       });
     gateway = new Gateway({
       config: options.config,
       mode: options.mode,
+      // stdout carries MCP: one client, whose own capabilities the services are started with.
+      clients: options.stdoutIsProtocol ? 'single' : 'multi',
       inProcess: {
         ...Object.fromEntries(this.httpTools.map((service) => [service.name, service])),
         ...options.inProcess,
@@ -189,7 +194,10 @@ export class ToolscopeRuntime {
       wrapUpstreamTransport: telemetryOn
         ? (transport, service) => tap(transport, 'client', upstreamNetwork(servers[service]), service)
         : undefined,
-      wrapDownstreamTransport: telemetryOn ? (transport) => tap(transport, 'server', downstream) : undefined,
+      // Metric labels name only tools and prompts the caller can use, never whatever it sent.
+      wrapDownstreamTransport: telemetryOn
+        ? (transport, _scope, known) => tap(transport, 'server', downstream, undefined, known)
+        : undefined,
     });
     this.gateway = gateway;
     this.control.breakers.onStateChange((change) => this.analysis.onBreakerState(change));
@@ -208,6 +216,8 @@ export class ToolscopeRuntime {
 
   /** Connect the upstreams, restore learned state, start the analyzer and alerts. */
   async start(): Promise<void> {
+    // Servers boot while learned state is read; they connect once the analyzer listens.
+    this.gateway.prepare();
     const restored = await this.analysis.start();
     // Say so: otherwise a restart looks like a cold start until the dashboard fills in.
     if (restored) this.logging.logger.info(restored, 'analyzer state restored');

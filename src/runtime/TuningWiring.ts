@@ -1,6 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { type Context, type Counter, type Meter, SpanKind, type Tracer, trace } from '@opentelemetry/api';
 import type { Verdict, VerdictObserver } from '../analysis/index.js';
-import type { LoadProfileRecord, TuningSource } from '../dashboard/index.js';
+import type { LoadProfileRecord, PoolJudgementRecord, TuningSource } from '../dashboard/index.js';
 import type { Gateway } from '../gateway/index.js';
 import type { CallObservation, CallObserver } from '../pipeline/index.js';
 import type { ExecutionControl } from '../resilience/index.js';
@@ -15,6 +16,7 @@ import {
 } from '../telemetry/toolscopeNames.js';
 import {
   AdaptiveResourceManager,
+  describeJudgement,
   type TuningConfig,
   type TuningDecision,
   tuningDecisionAttributes,
@@ -44,6 +46,8 @@ export class TuningWiring implements CallObserver, VerdictObserver, TuningSource
   #timer: NodeJS.Timeout | undefined;
   /** Trace context of the call being observed, while the manager handles it (decisions made then belong to it). */
   #callContext: Context | undefined;
+  #lastCpu = process.cpuUsage();
+  #lastCpuAt = performance.now();
 
   constructor(options: TuningWiringOptions) {
     this.#options = options;
@@ -58,6 +62,10 @@ export class TuningWiring implements CallObserver, VerdictObserver, TuningSource
 
   get dryRun(): boolean {
     return this.#options.config.dryRun;
+  }
+
+  get enabled(): boolean {
+    return this.#options.config.enabled;
   }
 
   start(): void {
@@ -88,6 +96,22 @@ export class TuningWiring implements CallObserver, VerdictObserver, TuningSource
     return this.manager.decisions();
   }
 
+  judgements(): readonly PoolJudgementRecord[] {
+    const out: PoolJudgementRecord[] = [];
+    for (const pool of this.manager.status().pools) {
+      const j = pool.judgement;
+      if (j === undefined) continue;
+      out.push({
+        poolId: pool.poolId,
+        limit: pool.limit,
+        time: j.time,
+        kind: j.kind,
+        message: describeJudgement(pool.poolId, j),
+      });
+    }
+    return out;
+  }
+
   /** Load profile (CPU-bound, I/O-bound, memory-heavy …) per tool key. */
   loadPatterns(): ReadonlyMap<string, LoadProfileRecord> {
     return this.manager.profiles();
@@ -103,8 +127,19 @@ export class TuningWiring implements CallObserver, VerdictObserver, TuningSource
       });
     }
     const cpu = this.#options.hostCpuUtilization();
-    if (cpu !== undefined) this.manager.onHostSignal({ cpuUtilization: cpu });
+    const own = this.#processCpuUtilization();
+    if (cpu !== undefined) this.manager.onHostSignal({ cpuUtilization: cpu, processCpuUtilization: own });
     this.manager.tick();
+  }
+
+  /** This process's share of all cores since the last tick: whether a busy host is busy with us. */
+  #processCpuUtilization(): number {
+    const now = performance.now();
+    const usage = process.cpuUsage(this.#lastCpu);
+    const elapsedMs = Math.max(1, now - this.#lastCpuAt);
+    this.#lastCpu = process.cpuUsage();
+    this.#lastCpuAt = now;
+    return (usage.user + usage.system) / 1000 / elapsedMs / availableParallelism();
   }
 
   #record(decision: TuningDecision): void {

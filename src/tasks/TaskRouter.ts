@@ -31,6 +31,11 @@ export interface TaskRequestContext {
 
 export interface TaskRouterOptions {
   readonly upstreams: ReadonlyMap<string, TaskUpstream>;
+  /**
+   * The connection an owner's tasks on a service live on (a client session's own upstream
+   * session). @default the service's entry in `upstreams`
+   */
+  readonly upstreamFor?: ((service: string, ownerId: string) => TaskUpstream | undefined) | undefined;
   /** Lifecycle spans. @default the global tracer "toolscope" */
   readonly tracer?: Tracer | undefined;
   /** `toolscope.task.duration`. */
@@ -62,13 +67,14 @@ export const TASK_METHODS: ReadonlySet<string> = new Set([
  */
 export class TaskRouter {
   readonly registry: TaskRegistry;
-  readonly #upstreams: ReadonlyMap<string, TaskUpstream>;
+  readonly #upstreamFor: (service: string, ownerId: string) => TaskUpstream | undefined;
   readonly #lifecycle: TaskLifecycle;
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
 
   constructor(options: TaskRouterOptions) {
-    this.#upstreams = options.upstreams;
+    const upstreams = options.upstreams;
+    this.#upstreamFor = options.upstreamFor ?? ((service) => upstreams.get(service));
     this.registry = new TaskRegistry(options.registry);
     this.#lifecycle = new TaskLifecycle(options.tracer ?? trace.getTracer('toolscope'), options.meter);
     this.#now = options.now ?? Date.now;
@@ -77,8 +83,8 @@ export class TaskRouter {
   }
 
   /** Refuse a task-augmented call to a service that cannot run tasks (-32601, as MCP asks). */
-  assertAugmentable(service: string, exposedName: string): void {
-    const upstream = this.#upstreams.get(service);
+  assertAugmentable(service: string, exposedName: string, ownerId: string): void {
+    const upstream = this.#upstreamFor(service, ownerId);
     if (upstream && supportsTaskCalls(upstream.capabilities)) return;
     throw new ToolscopeError(
       'invalid_params',
@@ -227,7 +233,7 @@ export class TaskRouter {
   }
 
   #upstream(entry: TaskEntry): TaskUpstream {
-    const upstream = this.#upstreams.get(entry.service);
+    const upstream = this.#upstreamFor(entry.service, entry.scopeId);
     if (!upstream) {
       throw new ToolscopeError(
         'upstream_unavailable',

@@ -41,6 +41,12 @@ export interface TracingTransportOptions {
   capture?: ContentCapturePolicy | undefined;
   /** Spans kept for correlation at most (a peer that never answers cannot grow memory). @default 10000 */
   maxPending?: number | undefined;
+  /**
+   * Whether a tool or prompt name the peer sent is a real one. Metric attributes carry only
+   * names it accepts (others are recorded without one), so a client cannot mint series.
+   * @default every name is accepted
+   */
+  knownName?: ((kind: 'tool' | 'prompt', name: string) => boolean) | undefined;
 }
 
 interface PendingSpan {
@@ -51,6 +57,8 @@ interface PendingSpan {
   readonly prompt: string | undefined;
   /** `mcp.protocol.version` the span got at its start (undefined: not known then, or not recording). */
   readonly version: string | undefined;
+  /** The request's `_meta.progressToken`, when it asked for progress. */
+  progressToken?: string | number | undefined;
 }
 
 type Message = Record<string, unknown> & {
@@ -90,6 +98,8 @@ export class TracingTransport implements Transport {
   readonly #options: TracingTransportOptions;
   readonly #sent = new Map<string | number, PendingSpan>();
   readonly #received = new Map<string | number, PendingSpan>();
+  /** Spans of requests sent asking for progress, by token: their progress belongs to their trace. */
+  readonly #progressOf = new Map<string | number, Span>();
   readonly #maxPending: number;
   readonly #capture: ContentCapturePolicy;
   #protocolVersion: string | undefined;
@@ -209,6 +219,11 @@ export class TracingTransport implements Transport {
     if (this.#sent.size >= this.#maxPending) return message;
     const pending = this.#startSpan(message, SpanKind.CLIENT, parent, undefined);
     this.#sent.set(message.id as string | number, pending);
+    const token = (message.params?._meta as Record<string, unknown> | undefined)?.progressToken;
+    if (typeof token === 'string' || typeof token === 'number') {
+      pending.progressToken = token;
+      this.#progressOf.set(token, pending.span);
+    }
     // No trace to continue (nothing recorded, no context from the caller): nothing to inject, no copies.
     if (!isSpanContextValid(pending.span.spanContext())) return message;
     return { ...message, params: injectContext(message.params, trace.setSpan(parent, pending.span)) };
@@ -234,7 +249,12 @@ export class TracingTransport implements Transport {
         const headers = (
           extra as { requestInfo?: { headers?: Record<string, string | string[] | undefined> } } | undefined
         )?.requestInfo?.headers;
-        const parent = extractContext(message.params?._meta, headers);
+        let parent = extractContext(message.params?._meta, headers);
+        // Progress a server sends without trace context of its own belongs to the request it reports on.
+        if (message.method === 'notifications/progress' && trace.getSpan(parent) === undefined) {
+          const request = this.#progressOf.get(message.params?.progressToken as string | number);
+          if (request) parent = trace.setSpan(parent, request);
+        }
         const ambient = trace.getSpan(spanContext);
         const links: Link[] | undefined = ambient ? [{ context: ambient.spanContext() }] : undefined;
         const pending = this.#startSpan(message, SpanKind.SERVER, parent, links);
@@ -394,6 +414,7 @@ export class TracingTransport implements Transport {
     description: string | undefined,
   ): void {
     const { span } = entry;
+    if (entry.progressToken !== undefined) this.#progressOf.delete(entry.progressToken);
     if (errorType !== undefined) {
       span.setAttribute(sc.ATTR_ERROR_TYPE, errorType);
       span.setStatus({ code: SpanStatusCode.ERROR, message: description });
@@ -450,6 +471,11 @@ export class TracingTransport implements Transport {
     // negotiated), so attributes are cached per transport, by side, method, tool or prompt and
     // outcome. Nested maps of the strings the message already has: a success (outcome '') is found
     // without building a key, which would be a fresh string hashed on every call.
+    const known = this.#options.knownName;
+    if (known !== undefined) {
+      if (tool !== undefined && !known('tool', tool)) tool = undefined;
+      if (prompt !== undefined && !known('prompt', prompt)) prompt = undefined;
+    }
     const version = this.#protocolVersion;
     if (version !== this.#cachedVersion) {
       this.#attributeCache.client.clear();
@@ -506,6 +532,7 @@ export class TracingTransport implements Transport {
         this.#end(entry, 'server', 'connection_closed', undefined, 'connection closed');
       this.#sent.clear();
       this.#received.clear();
+      this.#progressOf.clear();
       if (this.#startedAt > 0) {
         const attributes: Attributes = {};
         this.#addConnectionAttributes(attributes);

@@ -46,7 +46,8 @@ const BROKEN_PIPE_SETTLE_MS = 100;
  * (`npx` → `node`) too: stdin close → SIGTERM → SIGKILL, to the whole group.
  * The connection ends when the child exits even if a grandchild still holds its
  * pipes (the leftovers of its group are killed), and a child whose stdin broke
- * while it lives on is stopped, so that it is restarted rather than left deaf.
+ * or whose stdout ended while it lives on is stopped, so that it is restarted
+ * rather than left deaf or mute.
  */
 export class ChildProcessTransport implements Transport {
   readonly #spec: ChildProcessSpec;
@@ -57,6 +58,7 @@ export class ChildProcessTransport implements Transport {
   #closed = false;
   /** Set when we stop a child that still runs (see `ChildExit.cause`). */
   #cause: string | undefined;
+  #started: Promise<void> | undefined;
 
   onmessage: Transport['onmessage'];
   onclose: (() => void) | undefined;
@@ -76,7 +78,13 @@ export class ChildProcessTransport implements Transport {
     return this.#exit;
   }
 
+  /** Start the child. Idempotent: a transport started early (to overlap its boot) is not started twice. */
   start(): Promise<void> {
+    this.#started ??= this.#spawn();
+    return this.#started;
+  }
+
+  #spawn(): Promise<void> {
     const spec = this.#spec;
     return new Promise((resolve, reject) => {
       const child = spawn(spec.command, [...spec.args], {
@@ -121,6 +129,11 @@ export class ChildProcessTransport implements Transport {
         (head, total) => this.#onOversize(head, total),
       );
       child.stdout?.on('data', (chunk: Buffer) => reader.push(chunk));
+      // EOF on its stdout: the server can never answer again, even if it lives on. That is its
+      // going away (unless it is exiting anyway, which the settle time lets through).
+      child.stdout?.once('end', () => {
+        setTimeout(() => this.#stopDeaf('its stdout closed'), BROKEN_PIPE_SETTLE_MS).unref();
+      });
       child.stderr?.on('data', (chunk: Buffer) => {
         this.stderrTail.push(chunk);
         if (spec.echoStderr) process.stderr.write(chunk);

@@ -6,12 +6,7 @@ import { LoadPatternClassifier, type LoadProfile } from './LoadPatternClassifier
 import { observationToSample } from './observationToSample.js';
 import { type LimitAdjustment, PoolController } from './PoolController.js';
 import type { PoolControllerOptions } from './PoolControllerOptions.js';
-import type {
-  TuningDecision,
-  TuningDecisionListener,
-  TuningEvidence,
-  TuningReason,
-} from './TuningDecision.js';
+import type { TuningDecision, TuningDecisionListener, TuningEvidence } from './TuningDecision.js';
 import { describeDecision, type PoolTuningStatus, type TuningStatus } from './TuningStatus.js';
 import {
   DEFAULT_TUNING_CONFIG,
@@ -24,6 +19,11 @@ import {
 export interface HostSignal {
   /** Busy share of all cores, 0…1. */
   readonly cpuUtilization: number;
+  /**
+   * Share of all cores this process uses, 0…1. Host CPU counts as a capacity limit of in-process
+   * tools only when much of it is ours: shrinking our pools frees nothing that others use.
+   */
+  readonly processCpuUtilization?: number | undefined;
   /** p99 event-loop delay of this process, ms: a saturated loop delays in-process tools too. */
   readonly eventLoopDelayP99Ms?: number | undefined;
 }
@@ -52,8 +52,8 @@ export interface AdaptiveResourceManagerOptions {
 
 /** An event-loop p99 delay this long means the process is saturated. */
 const EVENT_LOOP_SATURATED_MS = 100;
-/** A signal the controller kept the limit for is recorded at most this often per pool. */
-const HOLD_RECORD_INTERVAL_MS = 5000;
+/** Host CPU is ours when this process uses at least this share of what is busy. */
+const OWN_CPU_SHARE = 0.5;
 
 interface Managed {
   readonly pool: ResizablePool;
@@ -65,7 +65,6 @@ interface Managed {
   lastTool: string | undefined;
   lastDecision: TuningDecision | undefined;
   decisions: number;
-  lastHoldAt: number;
 }
 
 /**
@@ -124,7 +123,6 @@ export class AdaptiveResourceManager implements CallObserver, VerdictObserver {
       lastTool: undefined,
       lastDecision: undefined,
       decisions: 0,
-      lastHoldAt: Number.NEGATIVE_INFINITY,
     };
     this.#pools.set(pool.id, managed);
     if (controller !== undefined && start !== pool.limit) {
@@ -167,29 +165,41 @@ export class AdaptiveResourceManager implements CallObserver, VerdictObserver {
     this.#apply(managed);
   }
 
-  /** A latency anomaly of a pool's tool is a congestion signal (critical: the limit backs off). */
+  /**
+   * An overload verdict (the analyzer found the upstream saturated) is a congestion signal: growth
+   * freezes, and a critical one backs the limit off. A fault verdict — a slower tool, errors, a leak —
+   * says nothing about concurrency and moves nothing.
+   */
   onVerdict(verdict: Verdict): void {
-    if (!verdict.anomaly) return;
-    if (!verdict.deviations.some((d) => d.feature === 'latency' && d.z > 0)) return;
+    if (!verdict.anomaly || verdict.class !== 'overload') return;
     const managed = this.#poolOf(verdict.ref);
     if (managed?.controller === undefined) return;
     const critical = verdict.severity === 'critical';
     const time = this.#clock();
     managed.controller.onSignal({ kind: 'latency_anomaly', time, critical, score: verdict.score });
-    if (!this.#apply(managed) && critical) this.#hold(managed, time, 'anomaly_verdict', verdict.score);
+    this.#apply(managed);
   }
 
-  /** Host load: when saturated, in-process pools back off and stop growing for a while. */
+  /**
+   * Host load: when the CPU is saturated *by this process*, in-process pools of CPU-bound tools back
+   * off and stop growing for a while. CPU used by other processes, and tools that mostly wait (or
+   * run in another process), are left alone: their capacity does not depend on our cores.
+   */
   onHostSignal(signal: HostSignal): void {
-    const saturated =
-      signal.cpuUtilization >= this.#config.hostCpuSaturation ||
-      (signal.eventLoopDelayP99Ms ?? 0) >= EVENT_LOOP_SATURATED_MS;
-    if (!saturated) return;
+    const cpuSaturated = signal.cpuUtilization >= this.#config.hostCpuSaturation;
+    const ours =
+      signal.processCpuUtilization === undefined ||
+      signal.processCpuUtilization >= OWN_CPU_SHARE * signal.cpuUtilization;
+    const loopSaturated = (signal.eventLoopDelayP99Ms ?? 0) >= EVENT_LOOP_SATURATED_MS;
+    if (!(cpuSaturated && ours) && !loopSaturated) return;
     const time = this.#clock();
     for (const managed of this.#pools.values()) {
       if (!managed.inProcess || managed.controller === undefined) continue;
+      const pattern =
+        managed.lastTool === undefined ? 'unknown' : this.#classifier.profile(managed.lastTool).pattern;
+      if (pattern !== 'cpu_bound') continue;
       managed.controller.onSignal({ kind: 'host_cpu_saturation', time, utilization: signal.cpuUtilization });
-      if (!this.#apply(managed)) this.#hold(managed, time, 'host_cpu_saturation', signal.cpuUtilization);
+      this.#apply(managed);
     }
   }
 
@@ -239,6 +249,7 @@ export class AdaptiveResourceManager implements CallObserver, VerdictObserver {
         demand: m.demand.forecast(),
         decisions: m.decisions,
         lastDecision: m.lastDecision,
+        judgement: state?.judgement,
       });
     }
     return { enabled: this.#config.enabled, dryRun: this.#config.dryRun, pools, decisions: this.decisions() };
@@ -266,16 +277,9 @@ export class AdaptiveResourceManager implements CallObserver, VerdictObserver {
     return fresh;
   }
 
-  #hold(managed: Managed, time: number, reason: TuningReason, signal: number): void {
-    if (time - managed.lastHoldAt < HOLD_RECORD_INTERVAL_MS) return;
-    managed.lastHoldAt = time;
-    const limit = managed.controller!.limit;
-    const evidence = { ...(managed.controller!.lastAdjustment?.evidence ?? NO_EVIDENCE), signal };
-    this.#record(managed, { time, from: limit, to: limit, reason, evidence });
-  }
-
-  /** Adds a decision to the history and tells listeners. Holds are not the controller's adjustments, so `seen` is left alone. */
+  /** Adds a decision to the history and tells listeners. A limit kept as it was is not a decision. */
   #record(managed: Managed, adjustment: LimitAdjustment): void {
+    if (adjustment.from === adjustment.to) return;
     const forecast = managed.demand.forecast();
     const evidence: TuningEvidence = {
       ...adjustment.evidence,

@@ -1,3 +1,4 @@
+import { type GroupSums, ResponseGroup } from '../load/index.js';
 import type { LimitSample } from './LimitController.js';
 import { robustLatency } from './robustLatency.js';
 
@@ -22,8 +23,10 @@ export interface WindowStats {
   readonly timeouts: number;
   /** Calls our own pool refused. */
   readonly rejected: number;
-  /** Fraction of sampled calls that took the pool's last free slot (the pool was the bottleneck). */
+  /** Fraction of sampled calls and timeouts that took the pool's last free slot (the pool was the bottleneck). */
   readonly saturation: number;
+  /** How latency varied with the concurrency calls were admitted at, within the window. */
+  readonly response: GroupSums;
 }
 
 /**
@@ -42,6 +45,7 @@ export class LatencyWindow {
   #overloaded = 0;
   #rejected = 0;
   #startMs: number;
+  readonly #response = new ResponseGroup();
 
   /**
    * @param trim share of the slowest calls left out of the robust latency (0–1)
@@ -85,12 +89,15 @@ export class LatencyWindow {
         this.#count++;
         this.#sum += sample.latencyMs;
         this.#inFlightSum += sample.inFlight + 1;
+        const admitted = sample.time - sample.latencyMs;
+        this.#response.add(sample.inFlight + 1, sample.latencyMs, (admitted - this.#startMs) / 1000);
         // Queue wait alone is not enough: a call can wait under an old, lower limit.
         if (sample.inFlight + 1 >= limit) this.#saturated++;
         break;
       }
       case 'timeout':
         this.#timeouts++;
+        if (sample.inFlight + 1 >= limit) this.#saturated++;
         break;
       case 'overloaded':
         this.#overloaded++;
@@ -119,7 +126,8 @@ export class LatencyWindow {
       drops: this.#timeouts + this.#overloaded,
       timeouts: this.#timeouts,
       rejected: this.#rejected,
-      saturation: this.#count > 0 ? this.#saturated / this.#count : 0,
+      saturation: this.#count + this.#timeouts > 0 ? this.#saturated / (this.#count + this.#timeouts) : 0,
+      response: this.#response.sums(),
     };
     this.reset(endMs);
     return stats;
@@ -135,6 +143,7 @@ export class LatencyWindow {
     this.#timeouts = 0;
     this.#overloaded = 0;
     this.#rejected = 0;
+    this.#response.reset();
     this.#startMs = startMs;
   }
 }

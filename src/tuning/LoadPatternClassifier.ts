@@ -84,9 +84,15 @@ export class LoadPatternClassifier {
       execMs > 0 &&
       (observation.cpuUserMicros !== undefined || observation.cpuSystemMicros !== undefined)
     ) {
-      // Process-window CPU is shared by every call in flight; split it evenly.
-      const share = observation.cpuAttribution === 'process_window' ? observation.inFlightAtStart + 1 : 1;
-      const ratio = cpuMicros / 1000 / execMs / share;
+      // A process-level figure is the whole process's CPU while the call ran: how busy the process
+      // was is what says CPU- or I/O-bound. Split per call it would call a CPU-bound server that
+      // queues calls internally "I/O-bound" (each call mostly waits — for the CPU).
+      const window = observation.cpuWindowMs;
+      const processLevel = (observation.cpuAttribution ?? 'call') !== 'call';
+      const ratio =
+        processLevel && window !== undefined && window > 0
+          ? cpuMicros / 1000 / window
+          : cpuMicros / 1000 / execMs;
       s.cpuRatio = s.samples === 0 ? ratio : s.cpuRatio + a * (ratio - s.cpuRatio);
       s.samples++;
     }

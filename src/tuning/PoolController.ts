@@ -1,3 +1,10 @@
+import {
+  type ConcurrencyJudgement,
+  FLAT_SLOPE,
+  type GroupSums,
+  judgeResponse,
+  QUEUEING_SLOPE,
+} from '../load/index.js';
 import { LatencyWindow, type WindowStats } from './LatencyWindow.js';
 import type { LimitController, LimitSample } from './LimitController.js';
 import { NoLoadLatency } from './NoLoadLatency.js';
@@ -30,6 +37,28 @@ export interface LimitAdjustment {
   readonly evidence: TuningEvidence;
 }
 
+/**
+ * Why the controller last kept a limit it had been asked to question: the record of a decision not
+ * to act, for status pages and the demo's summary (never a recorded decision).
+ * - `not_saturated`: latency rose but does not grow with concurrency (a slower upstream, or other
+ *   traffic): the no-load latency was re-learned instead of shrinking.
+ * - `verifying`: latency rose while the pool was full, where concurrency cannot vary by itself: one
+ *   step up (or down, at the maximum limit) tells a saturated upstream (latency follows) from a
+ *   slower one (it does not).
+ * - `unverified`: latency rose, but nothing yet shows it depends on concurrency: held.
+ * - `saturated`: latency grows with concurrency: the pool is limited to the upstream's capacity.
+ */
+export interface LoadJudgement {
+  readonly time: number;
+  readonly kind: 'not_saturated' | 'verifying' | 'unverified' | 'saturated';
+  /** The fitted response of latency to concurrency behind it. */
+  readonly response: ConcurrencyJudgement;
+  readonly latencyMs: number;
+  readonly noLoadLatencyMs: number | undefined;
+  /** For `verifying`: which way the limit stepped. */
+  readonly step?: 'up' | 'down';
+}
+
 /** What the controller currently believes (for status pages and tests). */
 export interface PoolControllerState {
   readonly limit: number;
@@ -37,7 +66,14 @@ export interface PoolControllerState {
   readonly noLoadLatencyMs: number | undefined;
   readonly lastWindow: WindowStats | undefined;
   readonly probing: boolean;
+  /** The last judgement of whether the upstream is saturated. */
+  readonly judgement: LoadJudgement | undefined;
 }
+
+/** Windows of the current suspicion whose concurrency response is pooled. */
+const RESPONSE_WINDOWS = 8;
+/** How long a confirmed saturation stands without new evidence. */
+const SATURATION_MEMORY_MS = 10_000;
 
 /**
  * toolscope's concurrency controller for one pool. Pure: time arrives with samples and ticks.
@@ -54,6 +90,13 @@ export interface PoolControllerState {
  * ({@link NoLoadLatency}) only falls on evidence and is re-measured by rare, shallow probes
  * ({@link NoLoadProbe}); latency that stays up while our load falls is not ours and is
  * re-learned instead of shrinking further.
+ *
+ * **Do no harm.** Latency above the no-load estimate is only a suspicion: a slower dependency raises
+ * it just as much, and shrinking then starves a pool whose upstream has room. The controller shrinks
+ * only on evidence that latency *depends on concurrency* (saturation): calls admitted at higher
+ * concurrency within the same windows are slower ({@link judgeResponse}, two evaluations running),
+ * or, where a full pool pins concurrency, a step up made latency follow; or the upstream answers
+ * with overload errors. Latency that does not follow concurrency re-learns the no-load estimate.
  */
 export class PoolController implements LimitController {
   readonly #o: ResolvedPoolControllerOptions;
@@ -79,6 +122,19 @@ export class PoolController implements LimitController {
   #holdUntil = Number.NEGATIVE_INFINITY;
   #lastSignalDecreaseAt = Number.NEGATIVE_INFINITY;
   #adjustment: LimitAdjustment | undefined;
+  /**
+   * Concurrency responses of the windows since latency first rose above no-load (the suspicion):
+   * evidence from before it describes another regime and must not clear or convict it.
+   */
+  readonly #responses: GroupSums[] = [];
+  /** Consecutive evaluations of the suspicion whose pooled response said `queueing` / `flat`. */
+  #queueingStreak = 0;
+  #flatStreak = 0;
+  /** Saturation confirmed (by a step up, or by a streak) stands until then. */
+  #saturatedUntil = Number.NEGATIVE_INFINITY;
+  /** The window before a verifying step up: what latency was at the lower concurrency. */
+  #verifyFrom: WindowStats | undefined;
+  #judgement: LoadJudgement | undefined;
 
   /** @param now the clock at creation (the first window starts here). */
   constructor(options: PoolControllerOptions = {}, now = 0) {
@@ -105,6 +161,7 @@ export class PoolController implements LimitController {
       noLoadLatencyMs: this.#noLoad.value,
       lastWindow: this.#lastWindow,
       probing: this.#probeAdmitting,
+      judgement: this.#judgement,
     };
   }
 
@@ -172,9 +229,18 @@ export class PoolController implements LimitController {
     this.#lastWindow = w;
     const o = this.#o;
     if (w.drops >= 2 && w.drops / (w.samples + w.drops) >= o.dropRate) {
-      const reason: TuningReason = 2 * w.timeouts >= w.drops ? 'timeouts' : 'overload_errors';
-      this.#set(this.#limit * o.dropBackoff, reason, now, this.#evidence(w));
-      return;
+      const timeouts = 2 * w.timeouts >= w.drops;
+      // The upstream saying "overloaded" is saturation; timeouts are only where concurrency is the
+      // lever (a full pool, or latency that follows concurrency), else the calls are just slow.
+      if (!timeouts || w.saturation >= 0.5 || this.#saturationKnown(now)) {
+        this.#set(
+          this.#limit * o.dropBackoff,
+          timeouts ? 'timeouts' : 'overload_errors',
+          now,
+          this.#evidence(w),
+        );
+        return;
+      }
     }
     if (w.samples < Math.max(3, o.minWindowSamples / 2)) return;
     if (this.#noLoad.value === undefined) {
@@ -193,12 +259,58 @@ export class PoolController implements LimitController {
     const saturated = w.saturation >= 0.1 || w.rejected > 0;
 
     const severe = queue - 2 * queueSe >= o.severeQueue * inFlight || now < this.#holdUntil;
+    const verifyFrom = this.#verifyFrom;
+    this.#verifyFrom = undefined;
     // A pool that is mostly not full does not shape the upstream's load: only a severe queue
-    // (or errors, above) is worth acting on then; a burst of slow calls at a peak is not.
-    if (queue - 2 * queueSe > wanted && (w.saturation >= 0.5 || severe)) {
-      // Confidently more queue than wanted: shrink towards capacity + headroom.
+    // (or errors, above) is worth questioning then; a burst of slow calls at a peak is not.
+    const suspicious = queue - 2 * queueSe > wanted && (w.saturation >= 0.5 || severe);
+    const response = this.#respond(w, suspicious, now);
+    if (suspicious) {
+      // Latency is above no-load. Whose doing is it?
       this.#growth = o.initialGrowth;
       this.#quietWindows = 0;
+      if (!this.#saturationKnown(now)) {
+        this.#severeStreak = 0;
+        const stepped = verifyFrom === undefined ? undefined : stepResponse(verifyFrom, w);
+        if (stepped === 'queueing') {
+          this.#saturatedUntil = now + SATURATION_MEMORY_MS;
+        } else if (this.#flatStreak >= 2 || stepped === 'flat') {
+          // Not a response to concurrency: the upstream got slower (or serves someone else). Learn
+          // the new latency instead of starving the pool.
+          // Noted first: the judgement compares with the level it is about to replace.
+          this.#note(now, 'not_saturated', response, w);
+          this.#noLoad.set(w);
+          this.#endSuspicion();
+          // If the pool binds later, probes check the new estimate at lower concurrency soon.
+          this.#probes = 0;
+          this.#earlyProbesLeft = 4;
+          this.#nextProbeAt = now + o.earlyProbeIntervalMs / 2;
+          return;
+        } else if (w.saturation >= 0.5 && verifyFrom === undefined && this.#limit > o.minLimit) {
+          // A full pool pins concurrency, so its calls cannot show a response: step once and see
+          // whether latency follows. Growing is the safe experiment: a saturated upstream queues a
+          // few more calls for one window; a slower one gets the room it needs. At the maximum
+          // limit only a step down can ask; it costs one window of a slightly smaller pool.
+          const up = this.#limit < o.maxLimit;
+          this.#note(now, 'verifying', response, w, up ? 'up' : 'down');
+          this.#set(
+            up
+              ? Math.max(this.#limit + 1, this.#limit * (1 + o.verifyStep))
+              : Math.min(this.#limit - 1, this.#limit / (1 + o.verifyStep)),
+            'verify_step',
+            now,
+            this.#evidence(w),
+          );
+          this.#verifyFrom = w;
+          return;
+        } else {
+          this.#note(now, 'unverified', response, w);
+          return;
+        }
+      }
+      // Still queueing: the saturation stands for as long as the episode lasts.
+      this.#saturatedUntil = Math.max(this.#saturatedUntil, now + SATURATION_MEMORY_MS);
+      this.#note(now, 'saturated', response, w);
       const ownership = this.#noLoad.judge(w, now);
       if (ownership === 'suspect') return;
       if (ownership === 'relearned') {
@@ -265,6 +377,53 @@ export class PoolController implements LimitController {
     if (w.saturation >= 0.5 && queue > 2 * queueSe && this.#probe === undefined && now >= this.#nextProbeAt) {
       this.#startProbe(now, w, capacity);
     }
+  }
+
+  /**
+   * Pools this window's concurrency response with those of the windows since the suspicion began,
+   * and judges them; two judgements running make a streak (one window at the onset of a slowdown
+   * can fake a response). Outside a suspicion the history is dropped.
+   */
+  #respond(w: WindowStats, suspicious: boolean, now: number): ConcurrencyJudgement {
+    if (!suspicious) this.#endSuspicion();
+    const r = this.#responses;
+    if (suspicious) {
+      r.push(w.response);
+      while (r.length > RESPONSE_WINDOWS) r.shift();
+    }
+    const judgement = judgeResponse(suspicious ? r : [w.response]);
+    if (!suspicious) return judgement;
+    this.#queueingStreak = judgement.verdict === 'queueing' ? this.#queueingStreak + 1 : 0;
+    this.#flatStreak = judgement.verdict === 'flat' ? this.#flatStreak + 1 : 0;
+    if (this.#queueingStreak >= 2) this.#saturatedUntil = now + SATURATION_MEMORY_MS;
+    return judgement;
+  }
+
+  #endSuspicion(): void {
+    this.#responses.length = 0;
+    this.#queueingStreak = 0;
+    this.#flatStreak = 0;
+  }
+
+  #saturationKnown(now: number): boolean {
+    return now < this.#saturatedUntil;
+  }
+
+  #note(
+    now: number,
+    kind: LoadJudgement['kind'],
+    response: ConcurrencyJudgement,
+    w: WindowStats,
+    step?: 'up' | 'down',
+  ): void {
+    this.#judgement = {
+      time: now,
+      kind,
+      response,
+      latencyMs: w.latencyMs,
+      noLoadLatencyMs: this.#noLoad.value,
+      ...(step === undefined ? {} : { step }),
+    };
   }
 
   /**
@@ -370,4 +529,21 @@ export class PoolController implements LimitController {
       drops: w?.drops ?? 0,
     };
   }
+}
+
+/**
+ * Compares two consecutive windows at different concurrency (a step of the limit): `queueing` when
+ * latency followed concurrency (log-log slope confidently above {@link QUEUEING_SLOPE}), `flat` when
+ * it confidently did not, else `unknown`.
+ */
+export function stepResponse(before: WindowStats, after: WindowStats): 'queueing' | 'flat' | 'unknown' {
+  const dx = Math.log(after.meanInFlight / before.meanInFlight);
+  if (!(Math.abs(dx) >= 0.05) || !(before.latencyMs > 0) || !(after.latencyMs > 0)) return 'unknown';
+  const slope = Math.log(after.latencyMs / before.latencyMs) / dx;
+  const se = Math.hypot(before.logSe, after.logSe) / Math.abs(dx);
+  if (slope - 2 * se > QUEUEING_SLOPE) return 'queueing';
+  // Only a pool that filled at the new limit ran the experiment: otherwise the backlog it took in
+  // (a transient) decides the comparison, not the upstream.
+  if (slope + 2 * se < FLAT_SLOPE && after.saturation >= 0.5) return 'flat';
+  return 'unknown';
 }

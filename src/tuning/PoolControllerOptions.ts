@@ -53,6 +53,11 @@ export interface PoolControllerOptions {
   readonly probeTimeoutMs?: number;
   /** Random jitter on the probe period, as a fraction. @default 0.25 */
   readonly probeJitter?: number;
+  /**
+   * Latency rose while the pool was full: the limit steps up by this fraction (at least 1) to see
+   * whether latency follows concurrency (saturation) or not (a slower upstream). @default 0.25
+   */
+  readonly verifyStep?: number;
   /** Critical latency verdict: multiplicative decrease (once per cooldown). @default 0.9 */
   readonly anomalyBackoff?: number;
   /** Host CPU saturation: multiplicative decrease of in-process pools (once per cooldown). @default 0.8 */
@@ -98,6 +103,7 @@ export function resolvePoolControllerOptions(
     probeSamples: options.probeSamples ?? 24,
     probeTimeoutMs: options.probeTimeoutMs ?? 2000,
     probeJitter: options.probeJitter ?? 0.25,
+    verifyStep: options.verifyStep ?? 0.25,
     anomalyBackoff: options.anomalyBackoff ?? 0.9,
     hostBackoff: options.hostBackoff ?? 0.8,
     signalCooldownMs: options.signalCooldownMs ?? 2000,

@@ -12,6 +12,8 @@ import type { LoadPattern } from './LoadPatternClassifier.js';
  * - `probe_up`: the pool was full and latency showed no queueing → grow.
  * - `no_load_probe` / `probe_end`: the brief, shallow dip that re-measures no-load latency, and its end.
  * - `baseline_shift`: latency did not fall when load did, so it is not ours: no-load latency re-learned.
+ * - `verify_step`: latency rose while the pool was full; one step up (down, at the maximum limit) tells
+ *   saturation (latency follows concurrency) from a slower upstream (it does not).
  * - `timeouts` / `overload_errors`: calls timed out or the upstream said it is overloaded.
  * - `anomaly_verdict`: a critical latency anomaly from the analyzer.
  * - `host_cpu_saturation`: the host's CPU is saturated (in-process pools).
@@ -24,6 +26,7 @@ export type TuningReason =
   | 'no_load_probe'
   | 'probe_end'
   | 'baseline_shift'
+  | 'verify_step'
   | 'timeouts'
   | 'overload_errors'
   | 'anomaly_verdict'

@@ -1,6 +1,7 @@
 import type { DemandForecast } from './DemandPredictor.js';
 import type { WindowStats } from './LatencyWindow.js';
 import type { LoadProfile } from './LoadPatternClassifier.js';
+import type { LoadJudgement } from './PoolController.js';
 import type { TuningDecision, TuningEvidence, TuningReason } from './TuningDecision.js';
 
 /** One pool as the tuner sees it: a status entry. */
@@ -29,6 +30,32 @@ export interface PoolTuningStatus {
   /** Decisions recorded for this pool so far. */
   readonly decisions: number;
   readonly lastDecision: TuningDecision | undefined;
+  /** The controller's last judgement of whether the upstream is saturated (why it held, or acted). */
+  readonly judgement: LoadJudgement | undefined;
+}
+
+/**
+ * One line for humans on why the tuner did what it did about a pool: e.g. "storage: latency 6× its
+ * no-load level does not grow with concurrency (slope 0.02): the upstream got slower, not
+ * saturated — limit kept".
+ */
+export function describeJudgement(poolId: string, judgement: LoadJudgement): string {
+  const r = judgement.response;
+  const slope = Number.isFinite(r.slope) ? ` (slope ${r.slope.toFixed(2)})` : '';
+  const rise =
+    judgement.noLoadLatencyMs !== undefined && judgement.noLoadLatencyMs > 0
+      ? `latency ${round(judgement.latencyMs)} ms, ${(judgement.latencyMs / judgement.noLoadLatencyMs).toFixed(1)}× its level without load`
+      : `latency ${round(judgement.latencyMs)} ms`;
+  switch (judgement.kind) {
+    case 'not_saturated':
+      return `${poolId}: ${rise}, does not grow with concurrency${slope}: the upstream got slower or serves others, it is not saturated — limit kept, no-load level re-learned`;
+    case 'verifying':
+      return `${poolId}: ${rise}, with the pool full — stepping the limit ${judgement.step ?? 'up'} once to see whether latency follows concurrency`;
+    case 'unverified':
+      return `${poolId}: ${rise}, but nothing shows it depends on concurrency yet — limit kept`;
+    case 'saturated':
+      return `${poolId}: ${rise}, grows with concurrency${slope}: the upstream is saturated — limit kept near its capacity`;
+  }
 }
 
 /** The tuner's status: every pool plus the recent decisions. */

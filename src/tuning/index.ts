@@ -23,8 +23,10 @@ export { observationToSample } from './observationToSample.js';
 export {
   type CongestionSignal,
   type LimitAdjustment,
+  type LoadJudgement,
   PoolController,
   type PoolControllerState,
+  stepResponse,
 } from './PoolController.js';
 export {
   type PoolControllerOptions,
@@ -79,7 +81,12 @@ export {
   type TuningReason,
   tuningDecisionAttributes,
 } from './TuningDecision.js';
-export { describeDecision, type PoolTuningStatus, type TuningStatus } from './TuningStatus.js';
+export {
+  describeDecision,
+  describeJudgement,
+  type PoolTuningStatus,
+  type TuningStatus,
+} from './TuningStatus.js';
 export {
   DEFAULT_TUNING_CONFIG,
   type PoolTuningConfig,

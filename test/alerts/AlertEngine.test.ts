@@ -24,7 +24,12 @@ function call(time: number, opts: Partial<CallObservation> = {}): CallObservatio
   };
 }
 
-function verdict(time: number, anomaly: boolean, severity?: 'warning' | 'critical'): Verdict {
+function verdict(
+  time: number,
+  anomaly: boolean,
+  severity?: 'warning' | 'critical',
+  verdictClass: 'fault' | 'overload' = 'fault',
+): Verdict {
   return {
     ref: ref(),
     time,
@@ -35,6 +40,8 @@ function verdict(time: number, anomaly: boolean, severity?: 'warning' | 'critica
     deviations: [],
     reasons: anomaly ? ['latency 2.0× typical (100 ms vs 50 ms)'] : [],
     recommendations: [],
+    class: verdictClass,
+    detector: verdictClass === 'fault' ? 'zscore' : 'load',
     warmingUp: false,
   };
 }
@@ -148,6 +155,24 @@ describe('AlertEngine', () => {
     engine.evaluate(T0 + 400_000);
     // No more calls: after the window the verdict is stale and the alert resolves.
     expect(engine.evaluate(T0 + 431_000)[0]).toMatchObject({ status: 'resolved' });
+  });
+
+  it('alerts a fault as an anomaly and an overload with impact as an overload, never one as the other', () => {
+    const engine = new AlertEngine([
+      rule('anomaly', { windowMs: 30_000 }),
+      ...builtinAlertRules().filter((r) => r.name === 'overload'),
+    ]);
+    engine.onVerdict(verdict(T0, true, 'warning', 'overload'));
+    const [overload] = engine.evaluate(T0 + 100);
+    expect(overload).toMatchObject({ status: 'firing', rule: 'overload', condition: 'overload' });
+    expect(overload!.summary).toContain('is overloaded');
+    // The same tool turns faulty: the overload resolves, the anomaly fires.
+    engine.onVerdict(verdict(T0 + 200, true, 'warning', 'fault'));
+    const events = engine.evaluate(T0 + 300);
+    expect(events.map((e) => `${e.rule} ${e.status}`).sort()).toEqual([
+      'anomaly firing',
+      'overload resolved',
+    ]);
   });
 
   it('notifies again when an anomaly escalates from warning to critical, once, whatever the cooldown', () => {

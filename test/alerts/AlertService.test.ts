@@ -51,6 +51,8 @@ function anomalous(time: number, anomaly: boolean): Verdict {
     deviations: [],
     reasons: [],
     recommendations: [],
+    class: 'fault',
+    detector: 'zscore',
     warmingUp: false,
   };
 }
@@ -146,7 +148,7 @@ describe('AlertService', () => {
 });
 
 describe('alerts config', () => {
-  it('defaults to the five built-in rules with a 5 minute cooldown', () => {
+  it('defaults to the six built-in rules with a 5 minute cooldown', () => {
     const config = alertsConfigSchema.parse({});
     const rules = alertRulesFromConfig(config);
     expect(rules.map((r) => r.name)).toEqual([
@@ -154,6 +156,7 @@ describe('alerts config', () => {
       'error_rate',
       'slow_p95',
       'anomaly',
+      'overload',
       'breaker_open',
     ]);
     expect(rules.every((r) => r.cooldownMs === 300_000)).toBe(true);

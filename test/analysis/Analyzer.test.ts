@@ -16,7 +16,8 @@ function feed(
   const out: Verdict[] = [];
   for (let i = 0; i < n; i++) {
     if (t.now % 1000 === 0) a.maintain(t.now);
-    out.push(a.observe(t.next(effect, override)));
+    const v = a.observe(t.next(effect, override));
+    if (v !== undefined) out.push(v);
   }
   return out;
 }
@@ -35,11 +36,11 @@ describe('Analyzer', () => {
   it('says warmingUp until the first baseline, and never alarms while learning', () => {
     const a = new Analyzer({ warmupCalls: 50 });
     const t = new Traffic(1);
-    const early = Array.from({ length: 49 }, () => a.observe(t.next({ cpu: 5 })));
+    const early = Array.from({ length: 49 }, () => a.observe(t.next({ cpu: 5 }))!);
     expect(early.every((v) => v.warmingUp && !v.anomaly && v.forestScore === undefined)).toBe(true);
     a.observe(t.next());
     a.maintain(t.now);
-    expect(a.observe(t.next()).warmingUp).toBe(false);
+    expect(a.observe(t.next())!.warmingUp).toBe(false);
   });
 
   it('stays quiet on 20 minutes of heavy-tailed normal traffic', () => {
@@ -53,7 +54,7 @@ describe('Analyzer', () => {
 
   it('does not alarm on a single extreme call', () => {
     const { a, t } = trained();
-    const spike = a.observe(t.next({}, { durationMs: 5000 }));
+    const spike = a.observe(t.next({}, { durationMs: 5000 }))!;
     expect(spike.anomaly).toBe(false);
     expect(feed(a, t, 50).some((v) => v.anomaly)).toBe(false);
   });
@@ -102,7 +103,7 @@ describe('Analyzer', () => {
     for (let i = 0; i < 1200; i++) {
       if (t.now % 1000 === 0) a.maintain(t.now);
       last = a.observe(t.next({ heap: 1 + (3 * i) / 1200 }));
-      if (last.anomaly) break;
+      if (last?.anomaly) break;
     }
     expect(last?.anomaly).toBe(true);
     expect(last?.deviations[0]?.feature).toBe('heap');
@@ -162,12 +163,17 @@ describe('Analyzer', () => {
     expect(atHotRate.slice(first + 10).every((v) => v.anomaly)).toBe(true);
   });
 
-  it('ignores calls that never reached the tool', () => {
+  it('gives no verdict for calls that never reached the tool, so no anomaly is re-sent for them', () => {
     const { a, t } = trained();
-    const verdicts = feed(a, t, 300, {}, { outcome: 'error', errorType: 'circuit_open', durationMs: 0 });
-    expect(verdicts.some((v) => v.anomaly)).toBe(false);
-    const status = a.status()[0]!;
-    expect(status.errorRate).toBeLessThan(0.02);
+    // An anomalous episode is open…
+    const slow = feed(a, t, 300, { io: 8 });
+    expect(slow.at(-1)?.anomaly).toBe(true);
+    // …and refused, cancelled or malformed calls neither repeat it nor count as the tool's errors.
+    for (const errorType of ['overloaded', 'circuit_open', 'cancelled', 'invalid_params'] as const) {
+      const verdicts = feed(a, t, 100, {}, { outcome: 'error', errorType, durationMs: 0 });
+      expect(verdicts).toEqual([]);
+    }
+    expect(a.status()[0]!.errorRate).toBeLessThan(0.02);
   });
 
   it('gives identical verdicts for the same seed and calls', () => {
@@ -208,8 +214,8 @@ describe('Analyzer', () => {
     // The restored analyzer judges the next calls like the original.
     const t2 = new Traffic(99);
     const calls = Array.from({ length: 300 }, () => t2.next({ cpu: 2, io: 2 }));
-    const va = calls.map((c) => a.observe(c).anomaly);
-    const vb = calls.map((c) => b.observe(c).anomaly);
+    const va = calls.map((c) => a.observe(c)!.anomaly);
+    const vb = calls.map((c) => b.observe(c)!.anomaly);
     expect(firstAnomaly(vb.map((x) => ({ anomaly: x }) as Verdict))).toBeLessThan(50);
     expect(vb.filter(Boolean).length).toBeGreaterThan(0.8 * va.filter(Boolean).length);
   });

@@ -36,6 +36,7 @@ describe('exportToCsv', () => {
           queueWaitP95: 0,
           percentileCalls: 10,
           cpuMicrosMean: 512.345,
+          cpuKind: 'call',
           heapBytesMean: undefined,
         },
       ],

@@ -38,6 +38,8 @@ export function verdict(key: string, time: number, overrides: Partial<Omit<Verdi
     deviations: [],
     reasons: [],
     recommendations: [],
+    class: overrides.anomaly ? 'fault' : undefined,
+    detector: overrides.anomaly ? 'zscore' : undefined,
     warmingUp: false,
     ...overrides,
   };

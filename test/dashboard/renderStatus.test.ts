@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { callRates, renderStatus, renderTop, sparkline } from '../../src/dashboard/index.js';
-import { NOW, statusSnapshot, toolStatus } from './statusFixture.js';
+import { NOW, STEADY_LOAD, statusSnapshot, toolStatus } from './statusFixture.js';
 
 const incident = () =>
   statusSnapshot(
@@ -11,6 +11,9 @@ const incident = () =>
           score: 0.91,
           anomalous: true,
           severity: 'critical',
+          class: 'fault',
+          detector: 'zscore',
+          load: STEADY_LOAD,
           since: NOW - 5000,
           warmingUp: false,
           deviations: [{ feature: 'latency', z: 9, value: 300, typical: 50 }],
@@ -43,6 +46,7 @@ const incident = () =>
       tuning: {
         enabled: true,
         dryRun: false,
+        judgements: [],
         decisions: [
           {
             time: NOW - 3000,

@@ -1,6 +1,19 @@
+import type { ToolLoadStatus } from '../../src/analysis/index.js';
 import type { StatusSnapshot, ToolStatus } from '../../src/dashboard/index.js';
 
 export const NOW = Date.parse('2026-01-01T12:00:00Z');
+
+/** The load of a tool that is neither saturated nor busier than usual. */
+export const STEADY_LOAD: ToolLoadStatus = {
+  arrivalRate: 10,
+  usualRate: 10,
+  concurrency: 2,
+  response: 'flat',
+  slope: 0.02,
+  refusedShare: 0,
+  overloadErrorShare: 0,
+  queueShare: 0,
+};
 
 /** A tool's status with plausible figures. */
 export function toolStatus(name: string, overrides: Partial<ToolStatus> = {}): ToolStatus {
@@ -21,11 +34,15 @@ export function toolStatus(name: string, overrides: Partial<ToolStatus> = {}): T
     p99: 80,
     queueWaitP95: 0,
     cpuMicrosPerCall: 850,
+    cpuKind: 'call',
     heapBytesPerCall: 2048,
     anomaly: {
       score: 0.2,
       anomalous: false,
       severity: null,
+      class: null,
+      detector: null,
+      load: STEADY_LOAD,
       since: null,
       warmingUp: false,
       deviations: [],
@@ -63,7 +80,7 @@ export function statusSnapshot(tools: ToolStatus[], overrides: Partial<StatusSna
     tools,
     alerts: { active: [], recent: [] },
     anomalies: [],
-    tuning: { enabled: false, dryRun: false, decisions: [] },
+    tuning: { enabled: false, dryRun: false, decisions: [], judgements: [] },
     profiles: { running: false, recent: [] },
     ...overrides,
   };

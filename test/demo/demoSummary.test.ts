@@ -25,6 +25,8 @@ function input(overrides: Partial<Parameters<typeof demoSummary>[0]> = {}) {
           start: RUN_START + 14_100,
           end: RUN_START + 21_300,
           severity: 'critical',
+          class: 'fault',
+          detector: 'zscore',
           verdicts: 80,
           peakScore: 0.94,
           peakAt: RUN_START + 16_000,
@@ -105,16 +107,39 @@ describe('demoSummary', () => {
     expect(text).toMatch(/^tool +calls +errors +p50 +p95 +p99 +cpu\/call$/m);
     expect(text).toMatch(/^storage_fetch_record +100 +3 +12\.5 ms +291 ms +336 ms +850 µs$/m);
     expect(text).toContain('1200 calls in 30 s. The errors column:');
-    expect(text).toContain('  storage_fetch_record: critical, from 14.1 s to 21.3 s\n');
+    expect(text).toContain('  storage_fetch_record: fault (z-scores), critical, from 14.1 s to 21.3 s\n');
     expect(text).toContain('  (the scripted incident ran from 13.5 s to 21.0 s)');
     expect(text).toContain('  features: latency, in_flight');
     expect(text).toContain('  why: latency 6.0× typical (290 ms vs 48 ms)');
     expect(text).toContain('  → latency rises with load');
     expect(text).toContain('warning anomaly on storage/fetch_record: fired at 14.6 s, resolved at 21.5 s');
-    expect(text).toContain('none: the adaptive tuner is not part of this runtime yet');
+    expect(text).toContain('none: tuning is off, every pool kept its configured limit');
     expect(text).toContain('  dashboard  http://127.0.0.1:8765/');
     expect(text).toContain('  metrics    http://127.0.0.1:8765/metrics');
     expect(text).toContain('  traces     set OTEL_EXPORTER_OTLP_ENDPOINT to send them to Jaeger');
+  });
+
+  it('says why the tuner held: latency that does not follow concurrency is not saturation', () => {
+    const base = input({});
+    base.status.tuning = {
+      enabled: true,
+      dryRun: false,
+      decisions: [],
+      judgements: [
+        {
+          poolId: 'storage',
+          limit: 8,
+          time: RUN_START + 16_000,
+          kind: 'not_saturated',
+          message:
+            'storage: latency 240 ms, 6.0× its level without load, does not grow with concurrency (slope 0.02): the upstream got slower or serves others, it is not saturated — limit kept, no-load level re-learned',
+        },
+      ],
+    };
+    const text = demoSummary(base);
+    expect(text).toContain('  none: every pool kept its limit\n');
+    expect(text).toContain('  why: storage: latency 240 ms, 6.0× its level without load, does not grow');
+    expect(text).toContain('not saturated');
   });
 
   it('points at Jaeger when traces are exported, and lists the tuner’s decisions', () => {
@@ -122,6 +147,7 @@ describe('demoSummary', () => {
     base.status.tuning = {
       enabled: true,
       dryRun: false,
+      judgements: [],
       decisions: [
         {
           time: RUN_START + 15_000,
@@ -187,7 +213,7 @@ describe('demoSummary, as a newcomer reads it (issue 18)', () => {
     expect(text.match(/the scripted incident ran from/g)).toHaveLength(1);
     const lines = text.split('\n');
     const said = lines.findIndex((line) => line.includes('the scripted incident ran from'));
-    expect(lines[said - 1]).toContain('storage_fetch_record: critical, from 14.1 s');
+    expect(lines[said - 1]).toContain('storage_fetch_record: fault (z-scores), critical, from 14.1 s');
   });
 
   it('does not pass another tool’s hot function off as the profile of a tool that waits', () => {
@@ -244,7 +270,12 @@ describe('demoSummary, as a newcomer reads it (issue 18)', () => {
     const early = [1, 2, 3, 4, 5, 6, 7, 8].map((s) => decision(s, 'probe_up'));
     const during = [14, 15, 16, 18].map((s) => decision(s, 'capacity_drop'));
     const late = [27, 28, 29].map((s) => decision(s, 'probe_up'));
-    base.status.tuning = { enabled: true, dryRun: false, decisions: [...early, ...during, ...late] };
+    base.status.tuning = {
+      enabled: true,
+      dryRun: false,
+      decisions: [...early, ...during, ...late],
+      judgements: [],
+    };
     const text = demoSummary(base);
     for (const second of [14, 15, 16, 18])
       expect(text).toContain(`  ${second}.0 s  storage 8 → 9 (capacity_drop)`);

@@ -7,21 +7,33 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { httpClient, startHttpGateway, textOf, writeConfig } from './helpers.js';
 
-/** An SDK McpServer over Streamable HTTP (one session at a time, as the gateway opens one). */
+/** An SDK McpServer over Streamable HTTP, one server instance per session (the gateway opens several). */
 async function startHttpServer(): Promise<{ url: string; server: Server }> {
-  let transport: StreamableHTTPServerTransport | undefined;
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
   const server = createServer(async (req, res) => {
-    if (!req.headers['mcp-session-id']) {
+    const id = req.headers['mcp-session-id'];
+    let transport = typeof id === 'string' ? sessions.get(id) : undefined;
+    if (!id) {
       const mcp = new McpServer({ name: 'http-upstream', version: '1.0.0' });
       mcp.registerTool(
         'echo',
         { description: 'Echo', inputSchema: { message: z.string() } },
         async ({ message }) => ({ content: [{ type: 'text', text: message }] }),
       );
-      transport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID });
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        onsessioninitialized: (sessionId) => {
+          sessions.set(sessionId, created);
+        },
+      });
+      transport = created;
       await mcp.connect(transport);
     }
-    await transport?.handleRequest(req, res);
+    if (!transport) {
+      res.writeHead(404).end();
+      return;
+    }
+    await transport.handleRequest(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, server };

@@ -61,8 +61,13 @@ async function hops(agentSpanName: string): Promise<Hop> {
     if (!agentSpan) throw new Error(`no agent span ${agentSpanName}`);
     const trace = receiver.trace(agentSpan.traceId);
     const child = (parent: ReceivedSpan, service: string, kind: number) => {
+      // The call's own hop, not the progress notifications that belong to its trace too.
       const found = trace.filter(
-        (s) => s.parentSpanId === parent.spanId && s.service === service && s.kind === kind,
+        (s) =>
+          s.parentSpanId === parent.spanId &&
+          s.service === service &&
+          s.kind === kind &&
+          !s.name.startsWith('notifications/'),
       );
       if (found.length !== 1)
         throw new Error(`expected one ${service} child of ${parent.name}, got ${found.length}`);
@@ -143,5 +148,21 @@ describe('one trace across agent → gateway → server-everything', () => {
     expect(trace.agent.attributes['error.type']).toBe('-32602');
     expect(trace.gatewayClient.attributes['error.type']).toBe('-32602');
     expect(trace.server.attributes['error.type']).toBeUndefined();
+  });
+
+  it('relayed progress belongs to the call’s trace, not a new trace per step (issue 17, defect 13)', async () => {
+    expect(agent.output.progressed).toBeGreaterThan(0);
+    const trace = await hops('tools/call everything_trigger-long-running-operation');
+    await eventually(() => {
+      // The updates the gateway sent the agent: children of its SERVER span for the call.
+      const relayed = receiver.spans.filter(
+        (s) => s.service === 'gateway' && s.kind === SPAN_KIND.client && s.name === 'notifications/progress',
+      );
+      expect(relayed.length).toBeGreaterThanOrEqual(3);
+      for (const span of relayed) {
+        expect(span.traceId).toBe(trace.agent.traceId);
+        expect(span.parentSpanId).toBe(trace.gatewayServer.spanId);
+      }
+    }, 15_000);
   });
 });

@@ -172,3 +172,45 @@ describe(`${TOOLS.toLocaleString('en')} distinct tool names`, () => {
     expect([...found]).toEqual([]);
   });
 });
+
+// Issue 17, defect 9: a client that calls tools that do not exist must not mint series. 2,100 junk
+// names used to fill the 2,000-series cap, after which a real tool was counted only as overflow.
+describe('junk tool names from a client', () => {
+  it('never become label values: a real tool keeps its own series after 2,100 junk calls', async () => {
+    let junkReader: MemoryReader | undefined;
+    const config = parseConfig({ mcpServers: {} }, { env: {} });
+    const junkRuntime = new ToolscopeRuntime({
+      config,
+      inProcess: { wide: wideService(3) },
+      servePrometheus: false,
+      stateDir: null,
+      metricReaders: (producers) => {
+        junkReader = new MemoryReader({ metricProducers: producers });
+        return [junkReader];
+      },
+    });
+    await junkRuntime.start();
+    const [clientEnd, gatewayEnd] = InMemoryTransport.createLinkedPair();
+    await junkRuntime.gateway.connect(gatewayEnd);
+    const junkClient = new Client({ name: 'junk', version: '1' });
+    await junkClient.connect(clientEnd);
+    try {
+      let refused = 0;
+      for (let i = 0; i < 2_100; i++) {
+        await junkClient.callTool({ name: `junk-${i}`, arguments: {} }).catch(() => refused++);
+      }
+      expect(refused).toBe(2_100);
+      const real = `wide_${toolName(1)}`;
+      expect((await junkClient.callTool({ name: real, arguments: {} })).isError).toBeFalsy();
+      const all = (await junkReader?.series()) ?? [];
+      const server = all.filter((s) => s.instrument === 'mcp.server.operation.duration');
+      const named = server.map((s) => s.attributes['gen_ai.tool.name']).filter((name) => name !== undefined);
+      expect(named.filter((name) => String(name).startsWith('junk-'))).toEqual([]);
+      expect(server.some((s) => s.attributes[OVERFLOW] === true)).toBe(false);
+      expect(named).toContain(real);
+    } finally {
+      await junkClient.close().catch(() => {});
+      await junkRuntime.stop();
+    }
+  }, 60_000);
+});

@@ -343,6 +343,26 @@ describe('stdio upstreams that misbehave at the pipe', () => {
     expect(gateway.stderr).toMatch(/deafened.*went away: its stdin broke/);
   });
 
+  it('a server that closes its stdout is gone at once: its call fails, it is restarted (issue 17, defect 11)', async () => {
+    const gateway = await gatewayWith({ mute: {}, calm: {} });
+    await gateway.open();
+    const { pid: first } = JSON.parse((await gateway.call('mute_whoami')).text) as { pid: number };
+    // Its answer can never come: the EOF on its stdout is the answer, well before any health check.
+    const muted = await gateway.call('mute_close_stdout', {}, 8000);
+    report(`closed stdout: the call failed after ${muted.ms.toFixed(0)} ms: ${muted.text}`);
+    expect(muted.ok).toBe(false);
+    expect(muted.text).toMatch(/service "mute" went away: its stdout closed, so toolscope stopped it/);
+    expect(muted.ms).toBeLessThan(5000);
+    const second = await eventually(async () => {
+      const reply = await gateway.call('mute_whoami');
+      expect(reply.ok, reply.text).toBe(true);
+      return (JSON.parse(reply.text) as { pid: number }).pid;
+    });
+    expect(second).not.toBe(first);
+    expect(alive(first), 'the mute server is stopped, not left running').toBe(false);
+    expect(await gateway.call('calm_echo', { message: 'fine' })).toMatchObject({ ok: true, text: 'fine' });
+  });
+
   for (const ownSession of [false, true]) {
     const where = ownSession ? 'in a session of its own' : 'in its process group';
     it(`a server that dies mid-call while an orphan ${where} holds its stdout: the call fails, it is restarted`, async () => {

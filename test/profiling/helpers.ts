@@ -77,6 +77,8 @@ export function anomalousVerdict(key: string): Verdict {
     deviations: [],
     reasons: [],
     recommendations: [],
+    class: 'fault',
+    detector: 'zscore',
     warmingUp: false,
   };
 }

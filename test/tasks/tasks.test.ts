@@ -210,10 +210,10 @@ describe('TaskLifecycle and TaskRouter', () => {
       ]),
       tracer: provider.getTracer('test'),
     });
-    expect(() => router.assertAugmentable('plain', 'plain_echo')).toThrow(
+    expect(() => router.assertAugmentable('plain', 'plain_echo', 'store')).toThrow(
       expect.objectContaining({ code: -32601 }),
     );
-    expect(() => router.assertAugmentable('jobs', 'jobs_sum')).not.toThrow();
+    expect(() => router.assertAugmentable('jobs', 'jobs_sum', 'store')).not.toThrow();
     router.created('store', tool, { task: { taskId: 'u', status: 'working' } }, undefined);
     router.stop();
     const span = exporter.getFinishedSpans()[0];

@@ -315,6 +315,45 @@ describe('TracingTransport', () => {
     expect(String(span?.attributes['gen_ai.tool.call.result'])).toMatch(/…\[truncated\]$/);
   });
 
+  it('puts a server’s progress without trace context into the trace of the request it reports on (issue 17, defect 13)', async () => {
+    const [clientEnd, serverEnd] = InMemoryTransport.createLinkedPair();
+    const client = new TracingTransport(clientEnd, {
+      tracer,
+      instruments,
+      role: 'client',
+      network: { transport: 'pipe' },
+      service: 'svc',
+    });
+    client.onmessage = () => {};
+    await client.start();
+    await serverEnd.start();
+    await client.send({
+      jsonrpc: '2.0',
+      id: 9,
+      method: 'tools/call',
+      params: { name: 'long', _meta: { progressToken: 'p9' } },
+    } as JSONRPCMessage);
+    // The server (not instrumented) reports twice, with no traceparent of its own, then answers.
+    for (const progress of [1, 2]) {
+      await serverEnd.send({
+        jsonrpc: '2.0',
+        method: 'notifications/progress',
+        params: { progressToken: 'p9', progress },
+      } as JSONRPCMessage);
+    }
+    await serverEnd.send({ jsonrpc: '2.0', id: 9, result: { content: [] } } as JSONRPCMessage);
+    await new Promise((resolve) => setImmediate(resolve));
+    const finished = spans.getFinishedSpans();
+    const call = finished.find((span) => span.name === 'tools/call long');
+    const progress = finished.filter((span) => span.name === 'notifications/progress');
+    expect(call).toBeDefined();
+    expect(progress).toHaveLength(2);
+    for (const span of progress) {
+      expect(span.spanContext().traceId).toBe(call?.spanContext().traceId);
+      expect(span.parentSpanContext?.spanId).toBe(call?.spanContext().spanId);
+    }
+  });
+
   it('never stops a message when telemetry itself fails', async () => {
     const [clientEnd, serverEnd] = InMemoryTransport.createLinkedPair();
     const broken = {

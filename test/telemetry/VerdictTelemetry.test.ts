@@ -19,6 +19,8 @@ function verdict(tool: string, severity?: Severity): Verdict {
     deviations: [],
     reasons: [],
     recommendations: [],
+    class: 'fault',
+    detector: 'zscore',
     warmingUp: false,
   };
 }

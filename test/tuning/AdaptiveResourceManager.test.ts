@@ -64,6 +64,8 @@ function verdict(overrides: Partial<Verdict>): Verdict {
     forestScore: undefined,
     anomaly: true,
     severity: 'critical',
+    class: 'overload',
+    detector: 'load',
     deviations: [{ feature: 'latency', z: 6, value: 400, typical: 50 }],
     reasons: [],
     recommendations: [],
@@ -186,48 +188,74 @@ describe('AdaptiveResourceManager', () => {
     expect(service.limits).toEqual([]);
   });
 
-  it('backs off on a critical latency verdict, and ignores verdicts about other features', () => {
+  it('backs off on a critical overload verdict; a fault verdict (slower tool, errors, leak) moves nothing', () => {
     const now = { t: 0 };
     const m = manager({ pools: { svc: { max: 10 } } }, now);
     const pool = new FakePool('svc', 10);
     m.registerPool(pool);
     saturate(m, 10, 2000, now);
-    m.onVerdict(verdict({ deviations: [{ feature: 'heap', z: 9, value: 1e9, typical: 1e6 }] }));
+    m.onVerdict(verdict({ class: 'fault', detector: 'zscore' }));
+    m.onVerdict(verdict({ class: 'fault', detector: 'memory' }));
     expect(pool.limit).toBe(10);
     m.onVerdict(verdict({}));
     expect(pool.limit).toBe(9);
     expect(m.decisions().at(-1)).toMatchObject({ reason: 'anomaly_verdict', direction: 'down' });
   });
 
-  it('shrinks only in-process pools when the host CPU is saturated', () => {
-    const m = manager({ pools: { local: { inProcess: true } } });
-    const local = new FakePool('local', 10);
+  /** Feeds in-process calls whose CPU is `cpuShare` of their 40-ms execution. */
+  function inProcessCalls(
+    m: AdaptiveResourceManager,
+    key: [string, string],
+    cpuShare: number,
+    now: { t: number },
+  ) {
+    for (let i = 0; i < 40; i++) {
+      now.t = i * 10;
+      m.onObservation(
+        observation({ ref: ref(...key), startTime: now.t, durationMs: 40, cpuUserMicros: 40_000 * cpuShare }),
+      );
+    }
+  }
+
+  it('shrinks in-process CPU-bound pools on host CPU saturation, only when this process uses the CPU', () => {
+    const now = { t: 0 };
+    const m = manager({ pools: { compute: { inProcess: true }, storage: { inProcess: true } } }, now);
+    const compute = new FakePool('compute', 10);
+    const storage = new FakePool('storage', 10);
     const remote = new FakePool('remote', 10);
-    m.registerPool(local);
-    m.registerPool(remote);
-    m.onHostSignal({ cpuUtilization: 0.5 });
-    expect(local.limit).toBe(10);
-    m.onHostSignal({ cpuUtilization: 0.97 });
-    expect(local.limit).toBe(8);
+    for (const p of [compute, storage, remote]) m.registerPool(p);
+    inProcessCalls(m, ['compute', 'primes'], 0.95, now);
+    inProcessCalls(m, ['storage', 'fetch'], 0.02, now);
+    inProcessCalls(m, ['remote', 'x'], 0.95, now);
+    m.onHostSignal({ cpuUtilization: 0.5, processCpuUtilization: 0.45 });
+    expect(compute.limit).toBe(10);
+    // Saturated, but by other processes: our pools free nothing by shrinking.
+    m.onHostSignal({ cpuUtilization: 0.97, processCpuUtilization: 0.1 });
+    expect(compute.limit).toBe(10);
+    m.onHostSignal({ cpuUtilization: 0.97, processCpuUtilization: 0.9 });
+    expect(compute.limit).toBe(8);
+    // An I/O-bound tool's capacity does not depend on our cores; a remote one's even less.
+    expect(storage.limit).toBe(10);
     expect(remote.limit).toBe(10);
-    expect(m.decisions().at(-1)).toMatchObject({ poolId: 'local', reason: 'host_cpu_saturation' });
+    expect(m.decisions().at(-1)).toMatchObject({ poolId: 'compute', reason: 'host_cpu_saturation' });
   });
 
-  it('records each limit change once, even when a hold is recorded after it', () => {
+  it('records each limit change once, and never a limit kept as it was', () => {
     const now = { t: 0 };
     const m = manager({ pools: { local: { inProcess: true } } }, now);
     const local = new FakePool('local', 10);
     m.registerPool(local);
+    inProcessCalls(m, ['local', 'x'], 0.95, now);
     m.onHostSignal({ cpuUtilization: 0.97 });
-    now.t = 50;
-    // Still saturated right after the drop: a hold, not another drop.
+    now.t += 50;
+    // Still saturated right after the drop: the limit is kept, and keeping it is not a decision.
     m.onHostSignal({ cpuUtilization: 0.97 });
-    now.t = 100;
-    m.onObservation(observation({ ref: ref('local', 'x'), startTime: 60, durationMs: 40 }));
-    const changes = m.decisions().filter((d) => d.direction !== 'hold');
-    expect(changes.map((d) => `${d.previousLimit}→${d.newLimit} ${d.reason}`)).toEqual([
+    now.t += 50;
+    m.onObservation(observation({ ref: ref('local', 'x'), startTime: now.t - 40, durationMs: 40 }));
+    expect(m.decisions().map((d) => `${d.previousLimit}→${d.newLimit} ${d.reason}`)).toEqual([
       '10→8 host_cpu_saturation',
     ]);
+    expect(m.decisions().every((d) => d.previousLimit !== d.newLimit)).toBe(true);
   });
 
   it('keeps a bounded decision history', () => {

@@ -34,17 +34,33 @@ describe('LoadPatternClassifier', () => {
     expect(c.profile(tool.key).pattern).toBe('io_bound');
   });
 
-  it('splits process-window CPU among the calls in flight', () => {
+  it('calls a CPU-bound upstream called 16 at a time CPU-bound, from how busy its process was (issue 16)', () => {
+    // A 20-ms busy loop on a single-threaded server, 16 calls at once: each call's window is ~320 ms,
+    // all of it on the CPU. Split per call, the figure would read 20 ms of 320 (6 %) and say I/O-bound.
     const c = new LoadPatternClassifier();
     feedCalls(c, 50, (i) => ({
       ref: tool,
       startTime: i,
-      durationMs: 100,
-      inFlightAtStart: 9,
-      cpuUserMicros: 100_000,
-      cpuAttribution: 'process_window',
+      durationMs: 320,
+      inFlightAtStart: 15,
+      inFlightDuringCall: 16,
+      cpuUserMicros: 318_000,
+      cpuAttribution: 'upstream_process',
+      cpuWindowMs: 320,
     }));
-    expect(c.profile(tool.key).cpuRatio).toBeCloseTo(0.1, 2);
+    expect(c.profile(tool.key).pattern).toBe('cpu_bound');
+    const io = new LoadPatternClassifier();
+    feedCalls(io, 50, (i) => ({
+      ref: tool,
+      startTime: i,
+      durationMs: 100,
+      inFlightAtStart: 15,
+      inFlightDuringCall: 16,
+      cpuUserMicros: 6_000,
+      cpuAttribution: 'upstream_process',
+      cpuWindowMs: 100,
+    }));
+    expect(io.profile(tool.key).pattern).toBe('io_bound');
   });
 
   it('calls a tool memory-heavy when calls allocate a lot, or the upstream keeps growing', () => {

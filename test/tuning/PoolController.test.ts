@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PoolController, SeededRandom, type SimResult, simulatePool } from '../../src/tuning/index.js';
+import { runClosedLoop } from './closedLoop.js';
 import { feed, scenario } from './fixtures.js';
 
 const seeded = (seed: number) => {
@@ -110,6 +111,30 @@ describe('PoolController in simulated time', () => {
   });
 });
 
+describe('PoolController in a closed loop (a fixed number of agents)', () => {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const window = (t: { ms: number[]; limit: number[] }, from: number, to: number) =>
+    t.limit.filter((_, i) => t.ms[i]! >= from && t.ms[i]! < to);
+
+  it.each([
+    ['below its maximum', 12, 16],
+    ['at its maximum, where only a step down can ask', 12, 12],
+  ])('finds a worker-limited upstream’s capacity when the pool starts %s', (_, initialLimit, maxLimit) => {
+    // 16 agents, 4 workers of 20 ms: the pool is full from the first call, so concurrency is pinned
+    // and only a step of the limit shows that latency follows it.
+    const trace = runClosedLoop(
+      { callers: 16, workers: 4, workersAfter: 2, changeAtMs: 16_000, serviceMs: 20, durationMs: 26_000 },
+      new PoolController({ initialLimit, minLimit: 1, maxLimit }, 0),
+    );
+    const first = median(window(trace, 8_000, 16_000));
+    expect(first).toBeGreaterThanOrEqual(3);
+    expect(first).toBeLessThanOrEqual(7);
+    const halved = median(window(trace, 21_000, 26_000));
+    expect(halved).toBeGreaterThanOrEqual(1);
+    expect(halved).toBeLessThanOrEqual(4);
+  });
+});
+
 describe('PoolController on hand-made samples', () => {
   // A full pool of 10 in front of an upstream serving 10 at once in 40 ms.
   const saturated = (limit: number, latency: (i: number) => number) => (i: number) => ({
@@ -120,17 +145,28 @@ describe('PoolController on hand-made samples', () => {
   });
   const jitter = (i: number) => 40 * (0.8 + (0.4 * ((i * 7919) % 101)) / 100);
 
-  it('treats timeouts as congestion and backs off', () => {
+  it('treats timeouts in a full pool as congestion and backs off', () => {
     const c = new PoolController({ initialLimit: 20 });
     const end = feed(c, 0, 300, 4, saturated(20, jitter));
     const before = c.limit;
     feed(c, end + 4, 200, 4, (i) =>
       i % 10 === 0
-        ? { latencyMs: 1000, queueWaitMs: 0, inFlight: 19, outcome: 'timeout' }
-        : saturated(20, jitter)(i),
+        ? { latencyMs: 1000, queueWaitMs: 0, inFlight: c.limit - 1, outcome: 'timeout' }
+        : saturated(c.limit, jitter)(i),
     );
     expect(c.limit).toBeLessThan(before);
     expect(['timeouts', 'latency_gradient', 'capacity_drop']).toContain(c.lastAdjustment?.reason);
+  });
+
+  it('does not shrink for timeouts of a slow call while the pool has room', () => {
+    const c = new PoolController({ initialLimit: 20 });
+    // Half the pool in use, one call in ten hangs past its deadline: concurrency is not the lever.
+    feed(c, 0, 600, 4, (i) =>
+      i % 10 === 0
+        ? { latencyMs: 1000, queueWaitMs: 0, inFlight: 9, outcome: 'timeout' }
+        : { latencyMs: jitter(i), queueWaitMs: 0, inFlight: i % 10, outcome: 'success' },
+    );
+    expect(c.limit).toBe(20);
   });
 
   it("does not count the pool's own refusals as congestion", () => {

@@ -410,7 +410,21 @@
       ['p50', (t) => fmtMs(t.p50), 'num optional'],
       ['p95', (t) => fmtMs(t.p95), 'num'],
       ['p99', (t) => fmtMs(t.p99), 'num optional'],
-      ['CPU/call', (t) => fmtMicros(t.cpuMicrosPerCall), 'num'],
+      [
+        'CPU/call',
+        (t) =>
+          t.cpuKind === 'process_share' && t.cpuMicrosPerCall !== null
+            ? h(
+                'span',
+                {
+                  title:
+                    'estimate: the tool’s process CPU during each call, shared among the calls in flight',
+                },
+                `≈${fmtMicros(t.cpuMicrosPerCall)}`,
+              )
+            : fmtMicros(t.cpuMicrosPerCall),
+        'num',
+      ],
       [
         'pool',
         (t) =>
@@ -434,7 +448,7 @@
             return h(
               'span',
               { class: `chip ${a.severity === 'critical' ? 'bad' : 'warn'}`, title: a.reasons.join('\n') },
-              `${a.score.toFixed(2)} ${a.severity}`,
+              `${a.class === 'overload' ? 'overload' : 'fault'} ${a.severity}`,
             );
           // Below the threshold: the score (capped at 0.499) would round to the threshold itself.
           return h('span', { class: 'muted', title: `score ${a.score.toFixed(3)}, below 0.5` }, 'normal');

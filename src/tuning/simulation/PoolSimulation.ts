@@ -124,6 +124,7 @@ export function simulatePool(scenario: SimScenario, controller: LimitController)
   let busy = 0;
   let workers = scenario.phases[0]?.workers ?? 1;
   let serviceScale = scenario.phases[0]?.serviceScale ?? 1;
+  let rateScale = scenario.phases[0]?.rateScale ?? 1;
   let burstIndex = 0;
   const traceTimes: number[] = [];
   const traceLimits: number[] = [];
@@ -220,7 +221,7 @@ export function simulatePool(scenario: SimScenario, controller: LimitController)
   }
 
   const onArrival = (id: number, now: number): void => {
-    const next = now + arrivalsRnd.exponential(1000 / scenario.arrivalRatePerSec);
+    const next = now + arrivalsRnd.exponential(1000 / (scenario.arrivalRatePerSec * rateScale));
     if (next < scenario.durationMs) {
       if (calls === arrivalMs.length) grow();
       const nid = calls++;
@@ -312,6 +313,7 @@ export function simulatePool(scenario: SimScenario, controller: LimitController)
         const phase = scenario.phases[id]!;
         workers = phase.workers;
         serviceScale = phase.serviceScale;
+        rateScale = phase.rateScale ?? 1;
         startBackendWork(now);
         break;
       }

@@ -13,6 +13,8 @@ export interface CapacityPhase {
   readonly workers: number;
   /** Multiplier on every service time (a slowdown); 1 when the backend is healthy. */
   readonly serviceScale: number;
+  /** Multiplier on the arrival rate (a demand change). @default 1 */
+  readonly rateScale?: number;
 }
 
 /**

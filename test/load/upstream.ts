@@ -1,0 +1,78 @@
+import { createRandom } from '../../src/analysis/Random.js';
+import type { CallObservation, ToolRef } from '../../src/pipeline/CallObservation.js';
+
+/** One stretch of a simulated upstream's life. */
+export interface Phase {
+  /** Length of the stretch, ms. */
+  readonly ms: number;
+  /** Poisson arrivals per second. */
+  readonly rate: number;
+  /** Workers: calls beyond them wait in the upstream's FIFO queue. */
+  readonly workers: number;
+  /** Mean service time on a free worker, ms (log-normal, `cv`). */
+  readonly serviceMs: number;
+  readonly cv?: number;
+  /** Upstream resident memory at the start of the stretch, and its growth, bytes/s. */
+  readonly rssBytes?: number;
+  readonly rssGrowthPerSec?: number;
+  /** Share of calls that answer with an error. */
+  readonly errorRate?: number;
+}
+
+export const T0 = 1_700_000_000_000;
+const ref: ToolRef = { service: 'svc', tool: 'work', key: 'svc/work' };
+
+/**
+ * Calls through toolscope (no pool limit) to an upstream with a worker pool, as finished
+ * observations in arrival order: execution time includes the wait inside the upstream, and
+ * `inFlightAtStart` counts the calls still running at each arrival (what the pool reports).
+ */
+export function upstreamCalls(phases: readonly Phase[], seed = 1): CallObservation[] {
+  const r = createRandom(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(Math.max(r(), 1e-12))) * Math.cos(2 * Math.PI * r());
+  const out: CallObservation[] = [];
+  let free: number[] = [];
+  const ends: number[] = []; // end times of calls in flight (unsorted; small)
+  let t = 0;
+  let phaseStart = 0;
+  for (const p of phases) {
+    const cv = p.cv ?? 0.5;
+    const sigma = Math.sqrt(Math.log(1 + cv * cv));
+    const mu = Math.log(p.serviceMs) - (sigma * sigma) / 2;
+    if (free.length !== p.workers) free = Array.from({ length: p.workers }, (_, i) => free[i] ?? t);
+    while (true) {
+      t += (-Math.log(1 - r()) * 1000) / p.rate;
+      if (t >= phaseStart + p.ms) break;
+      let w = 0;
+      for (let i = 1; i < free.length; i++) if (free[i]! < free[w]!) w = i;
+      const start = Math.max(t, free[w]!);
+      const service = Math.exp(mu + sigma * gauss());
+      const end = start + service;
+      free[w] = end;
+      for (let i = ends.length - 1; i >= 0; i--) if (ends[i]! <= t) ends.splice(i, 1);
+      const inFlight = ends.length;
+      ends.push(end);
+      const failed = r() < (p.errorRate ?? 0);
+      const elapsed = (t - phaseStart) / 1000;
+      out.push({
+        ref,
+        agent: undefined,
+        startTime: T0 + t,
+        durationMs: end - t,
+        queueWaitMs: 0,
+        inFlightAtStart: inFlight,
+        inputBytes: 40,
+        outputBytes: failed ? 20 : 64,
+        outcome: failed ? 'tool_error' : 'success',
+        errorType: failed ? 'tool_error' : undefined,
+        attempts: 1,
+        upstreamRssBytes:
+          p.rssBytes === undefined ? undefined : p.rssBytes + (p.rssGrowthPerSec ?? 0) * elapsed,
+      });
+    }
+    phaseStart += p.ms;
+    t = phaseStart;
+  }
+  // Observations reach the analyzer when calls end; judging in arrival order is close enough here.
+  return out;
+}
