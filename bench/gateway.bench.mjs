@@ -203,7 +203,8 @@ const httpScenarios = [
     async start() {
       const child = spawn(node, [CLI, 'gateway', gatewayConfig, '--http', '--port', '0'], {
         stdio: ['ignore', 'ignore', 'pipe'],
-        env: await toolscopeEnv(),
+        // Where it serves is an info line.
+        env: { ...(await toolscopeEnv()), TOOLSCOPE_LOG_LEVEL: 'info' },
       });
       const [, url] = await waitFor(child, /MCP at (http:\/\/\S+)\/mcp/, 'stderr');
       return { url: `${url}/mcp`, stop: () => stopChild(child) };

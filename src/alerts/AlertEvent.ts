@@ -20,7 +20,10 @@ export interface AlertEvent {
   /** The measured value: an error rate, a p95 in ms, an anomaly score, 1 for a state. */
   readonly value: number;
   readonly threshold: number;
-  /** One line for humans, e.g. "error rate 34 % over 60 s (41 calls) ≥ 20 %". */
+  /**
+   * One line for humans, e.g. "error rate 34 % over 60 s (41 calls) ≥ 20 %": the condition as it
+   * (last) held, also on the resolved event, whose `status` says it is over.
+   */
   readonly summary: string;
   /** Re-fires swallowed by the cooldown since the previous notification. */
   readonly suppressed: number;

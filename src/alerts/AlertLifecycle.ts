@@ -130,7 +130,8 @@ export class AlertLifecycle {
       since: this.activeSince,
       value: m.value,
       threshold: rule.threshold,
-      summary: status === 'resolved' ? `resolved: ${this.last?.summary ?? m.summary}` : m.summary,
+      // The condition as it last held; `status` says it resolved (readers add the word, once).
+      summary: status === 'resolved' ? (this.last?.summary ?? m.summary) : m.summary,
       suppressed: this.suppressed,
     };
   }

@@ -48,6 +48,8 @@ export class AlertService implements CallObserver, VerdictObserver {
   private readonly routes = new Map<string, readonly string[] | undefined>();
   private timer: unknown;
   private soon = false;
+  /** After `stop`: nothing is evaluated or dispatched any more (a service stopped on shutdown is not "resolved"). */
+  private stopped = false;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
@@ -61,6 +63,7 @@ export class AlertService implements CallObserver, VerdictObserver {
 
   start(): void {
     if (this.timer !== undefined) return;
+    this.stopped = false;
     const handle = this.timers.setInterval(
       () => this.evaluate(),
       Math.max(10, this.options.evaluateIntervalMs ?? 1000),
@@ -69,10 +72,19 @@ export class AlertService implements CallObserver, VerdictObserver {
     this.timer = handle;
   }
 
-  /** Stops the timer and waits for deliveries in flight (webhook retries included). */
+  /**
+   * Stops evaluating (what changes during a shutdown, such as services being stopped,
+   * raises and resolves nothing) and waits for deliveries in flight (webhook retries included).
+   */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer !== undefined) this.timers.clearInterval(this.timer);
     this.timer = undefined;
+    await this.settled();
+  }
+
+  /** Resolves when the deliveries in flight are done. */
+  async settled(): Promise<void> {
     await Promise.all([...this.pending]);
   }
 
@@ -96,6 +108,7 @@ export class AlertService implements CallObserver, VerdictObserver {
 
   /** Evaluates the rules now and dispatches what fires or resolves. */
   evaluate(): AlertEvent[] {
+    if (this.stopped) return [];
     const events = this.engine.evaluate(this.clock());
     for (const e of events) this.dispatch(e);
     return events;

@@ -27,7 +27,8 @@ export function createMcpLoggingAlertHandler(
     handle(event) {
       const level: McpLoggingLevel =
         event.status === 'resolved' ? 'notice' : event.level === 'critical' ? 'critical' : 'warning';
-      send(level, { logger, message: event.summary, ...event });
+      const message = event.status === 'resolved' ? `resolved: ${event.summary}` : event.summary;
+      send(level, { logger, message, ...event });
     },
   };
 }

@@ -110,7 +110,10 @@ export function explainAnomaly(facts: AnomalyFacts): Explanation {
   }
   if (has(m, F_QUEUE)) reasons.push(`queue wait ${ms(r[F_QUEUE]!)} (typical ${ms(t[F_QUEUE]!)})`);
   if (has(m, F_IN_FLIGHT)) {
-    reasons.push(`${r[F_IN_FLIGHT]!.toFixed(0)} calls in flight (typical ${t[F_IN_FLIGHT]!.toFixed(0)})`);
+    const inFlight = r[F_IN_FLIGHT]!.toFixed(0);
+    reasons.push(
+      `${inFlight} call${inFlight === '1' ? '' : 's'} in flight (typical ${t[F_IN_FLIGHT]!.toFixed(0)})`,
+    );
   }
   if (facts.forestAgrees && facts.detector !== 'forest')
     reasons.push('the combination of figures is unusual for this tool (isolation forest)');

@@ -2,16 +2,24 @@ import type { Writable } from 'node:stream';
 
 /**
  * Progress for long-running commands. On a terminal it redraws one line; when
- * the output is a file or pipe (CI logs) it prints a plain line every few seconds.
+ * the output is a file or pipe (CI logs) it prints a line every few seconds,
+ * through `log` when given (so it has the format of the command's other log lines).
  */
 export class ProgressBar {
   readonly #out: Writable & { isTTY?: boolean };
   readonly #width: number;
   #lastPlain = -Infinity;
 
-  constructor(out: Writable & { isTTY?: boolean } = process.stderr, width = 28) {
+  readonly #log: ((line: string) => void) | undefined;
+
+  constructor(
+    out: Writable & { isTTY?: boolean } = process.stderr,
+    width = 28,
+    log?: (line: string) => void,
+  ) {
     this.#out = out;
     this.#width = width;
+    this.#log = log;
   }
 
   update(fraction: number, label: string): void {
@@ -25,7 +33,9 @@ export class ProgressBar {
     const now = performance.now();
     if (now - this.#lastPlain >= 5000 || done >= 1) {
       this.#lastPlain = now;
-      this.#out.write(`[${String(Math.round(done * 100)).padStart(3)}%] ${label}\n`);
+      const line = `[${String(Math.round(done * 100)).padStart(3)}%] ${label}`;
+      if (this.#log) this.#log(line);
+      else this.#out.write(`${line}\n`);
     }
   }
 

@@ -24,6 +24,11 @@ export function formatTable<Row>(rows: readonly Row[], columns: readonly Column<
   return [header, rule, ...cells.map(render)].join('\n');
 }
 
+/** `1 service`, `4 services`: a count with its noun (regular plurals only). */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
+}
+
 /** A point or span of a run in seconds with one decimal (`7.2 s`), for timelines where ms would vary in unit. */
 export function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;

@@ -1,8 +1,11 @@
 import { diag } from '@opentelemetry/api';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../config/index.js';
-import { diagLevelFrom, StderrDiagLogger } from '../telemetry/StderrDiagLogger.js';
+import { PinoDiagLogger } from '../logging/index.js';
+import { diagLevelFrom } from '../telemetry/StderrDiagLogger.js';
 import { VERSION } from '../version.js';
+import { CommandLineError } from './CommandLineError.js';
+import { cliLogging, fail } from './cliOutput.js';
 
 function positiveNumber(value: string): number {
   const number = Number(value);
@@ -75,7 +78,9 @@ export function buildProgram(): Command {
       ) => {
         const config = options.config ?? positional ?? process.env.TOOLSCOPE_CONFIG;
         if (!config)
-          throw new InvalidArgumentError('a config file is required: toolscope gateway <config.json>');
+          throw new CommandLineError(
+            'a config file is required: toolscope gateway <config.json> (or -c <file>, or TOOLSCOPE_CONFIG)',
+          );
         const { runGateway } = await import('./runGateway.js');
         await runGateway({ ...options, config });
       },
@@ -162,9 +167,13 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Run the CLI; resolves with the exit code. Only the bin calls `process.exit`. */
+/**
+ * Run the CLI; resolves with the exit code. Only the bin calls `process.exit`.
+ * Everything it says on stderr, and OpenTelemetry's diagnostics, use toolscope's
+ * one log format (see `cliOutput.ts`); a failure is said there and gives a non-zero code.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
-  diag.setLogger(new StderrDiagLogger(), {
+  diag.setLogger(new PinoDiagLogger(cliLogging(argv).logger), {
     logLevel: diagLevelFrom(process.env.TOOLSCOPE_LOG_LEVEL ?? process.env.OTEL_LOG_LEVEL),
     suppressOverrideMessage: true,
   });
@@ -174,13 +183,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`toolscope: ${error.message}\n`);
+      fail(error.message, { source: error.source, issues: error.issues });
       return 2;
     }
+    if (error instanceof CommandLineError) {
+      fail(error.message);
+      return error.exitCode;
+    }
+    // commander has printed its own usage errors already; one thrown from an action has not.
     const code = (error as { code?: string; exitCode?: number }).code;
     if (typeof code === 'string' && code.startsWith('commander.'))
       return (error as { exitCode: number }).exitCode;
-    process.stderr.write(`toolscope: ${error instanceof Error ? error.message : String(error)}\n`);
+    fail(error instanceof Error ? error.message : String(error));
     return 1;
   }
 }

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { StatusClient } from '../dashboard/index.js';
+import { say } from './cliOutput.js';
+import { connectInstance } from './connectInstance.js';
 
 /** Options of `toolscope export`. */
 export interface ExportCommandOptions {
@@ -14,11 +15,11 @@ export interface ExportCommandOptions {
 
 /** `toolscope export`: tool summaries, alerts, anomalies and tuning decisions, as JSON or CSV. */
 export async function runExport(options: ExportCommandOptions): Promise<void> {
-  const client = await StatusClient.connect({ url: options.url, token: options.token });
+  const client = await connectInstance({ url: options.url, token: options.token });
   const body = await client.export(options.format, options.since);
   if (options.output) {
     await writeFile(options.output, body);
-    process.stderr.write(`toolscope: export written to ${options.output}\n`);
+    say(`export written to ${options.output}`);
   } else {
     process.stdout.write(body);
   }

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, stateDirectoryFor } from '../config/index.js';
 import { registerInstance, startStatusListener } from '../dashboard/index.js';
 import { HttpFront } from '../gateway/index.js';
 import { ToolscopeRuntime } from '../runtime/index.js';
 import { StdioServerTransport } from '../transport/index.js';
 import { VERSION } from '../version.js';
+import { plural } from './formatTable.js';
 import { drainingShutdown } from './shutdown.js';
 
 /** Options of `toolscope gateway`. */
@@ -22,7 +23,13 @@ export async function runGateway(options: GatewayCommandOptions): Promise<void> 
   const listen = config.toolscope.listen;
   if (options.host !== undefined) listen.host = options.host;
   if (options.port !== undefined) listen.port = options.port;
-  const runtime = new ToolscopeRuntime({ config, stdoutIsProtocol: !options.http });
+  const runtime = new ToolscopeRuntime({
+    config,
+    stdoutIsProtocol: !options.http,
+    // Learned state belongs to this config: another config in the same folder has its own.
+    stateDir:
+      config.toolscope.stateDir ?? stateDirectoryFor({ kind: 'config', path: resolve(options.config) }),
+  });
   const { gateway } = runtime;
   const shutdown = drainingShutdown(runtime);
   process.once('exit', () => gateway.killNow());
@@ -31,10 +38,17 @@ export async function runGateway(options: GatewayCommandOptions): Promise<void> 
   if (options.http) {
     const front = new HttpFront(gateway, { listen, routes: runtime.httpRoutes() });
     const address = await front.listen();
-    process.stderr.write(
-      `toolscope gateway: ${gateway.upstreams.size} services; MCP at ${address.url}/mcp` +
-        `${Object.keys(config.toolscope.agents).length > 0 ? ` (agents: ${address.url}/agents/<id>/mcp)` : ''}` +
-        `; dashboard at ${address.url}/; metrics at ${address.url}/metrics\n`,
+    const agents = Object.keys(config.toolscope.agents).length > 0;
+    runtime.logging.logger.info(
+      {
+        services: gateway.upstreams.size,
+        mcp: `${address.url}/mcp`,
+        dashboard: `${address.url}/`,
+        metrics: `${address.url}/metrics`,
+      },
+      `gateway serving ${plural(gateway.upstreams.size, 'service')}: MCP at ${address.url}/mcp` +
+        `${agents ? ` (agents: ${address.url}/agents/<id>/mcp)` : ''}` +
+        `, dashboard at ${address.url}/, metrics at ${address.url}/metrics`,
     );
     // So that `toolscope status/top/export` find this gateway without --url.
     const record = registerInstance({
@@ -63,7 +77,10 @@ export async function runGateway(options: GatewayCommandOptions): Promise<void> 
       config: resolve(options.config),
     });
     if (status) {
-      process.stderr.write(`toolscope gateway: dashboard and status at ${status.url}/\n`);
+      runtime.logging.logger.info(
+        { services: gateway.upstreams.size, dashboard: `${status.url}/` },
+        `gateway serving ${plural(gateway.upstreams.size, 'service')} over stdio; dashboard and status at ${status.url}/`,
+      );
       shutdown.add(() => status.close());
     }
     const session = await gateway.connect(new StdioServerTransport());

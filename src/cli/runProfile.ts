@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StatusClient, StatusClientError } from '../dashboard/index.js';
+import { type StatusClient, StatusClientError } from '../dashboard/index.js';
+import { say } from './cliOutput.js';
+import { connectInstance } from './connectInstance.js';
 import { formatMs } from './formatTable.js';
 
 /** Options of `toolscope profile`. */
@@ -13,8 +15,8 @@ export interface ProfileCommandOptions {
 
 /** `toolscope profile <tool> --seconds N`: a CPU profile of the running instance, and its hottest functions. */
 export async function runProfile(options: ProfileCommandOptions): Promise<void> {
-  const client = await StatusClient.connect({ url: options.url, token: options.token });
-  process.stderr.write(`toolscope: profiling ${client.url} for ${options.seconds} s…\n`);
+  const client = await connectInstance({ url: options.url, token: options.token });
+  say(`profiling ${client.url} for ${options.seconds} s…`);
   // One capture at a time: an automatic one (on an anomaly) may be running; wait it out, briefly.
   const deadline = Date.now() + 30_000;
   let result: Awaited<ReturnType<StatusClient['profile']>>;
@@ -25,7 +27,7 @@ export async function runProfile(options: ProfileCommandOptions): Promise<void> 
     } catch (error) {
       const busy = error instanceof StatusClientError && error.status === 409 && /busy/.test(error.message);
       if (!busy || Date.now() > deadline) throw error;
-      if (!waited) process.stderr.write('toolscope: another capture is running; waiting for it to finish…\n');
+      if (!waited) say('another capture is running; waiting for it to finish…');
       waited = true;
       await sleep(1000);
     }

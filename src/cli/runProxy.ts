@@ -1,8 +1,10 @@
 import { basename, extname, resolve } from 'node:path';
-import { loadConfig, parseConfig } from '../config/index.js';
+import { loadConfig, parseConfig, stateDirectoryFor } from '../config/index.js';
 import { startStatusListener } from '../dashboard/index.js';
 import { ToolscopeRuntime } from '../runtime/index.js';
 import { StdioServerTransport } from '../transport/index.js';
+import { CommandLineError } from './CommandLineError.js';
+import { whyNotExecutable } from './findExecutable.js';
 import { drainingShutdown } from './shutdown.js';
 
 /** Options of `toolscope proxy`. */
@@ -45,6 +47,9 @@ export function serviceNameFor(command: string, args: readonly string[]): string
 
 /** `toolscope proxy -- <command> [args…]`: one stdio server behind a transparent, instrumented hop. */
 export async function runProxy(options: ProxyCommandOptions): Promise<void> {
+  // The server starts on the agent's initialize; a command that cannot start is said now, not then.
+  const unusable = whyNotExecutable(options.command);
+  if (unusable) throw new CommandLineError(`proxy cannot start the server: ${unusable}`, 127);
   const base = options.config ? await loadConfig(options.config) : parseConfig({ mcpServers: {} });
   const name = options.name ?? serviceNameFor(options.command, options.args);
   const config = {
@@ -60,7 +65,15 @@ export async function runProxy(options: ProxyCommandOptions): Promise<void> {
       },
     },
   };
-  const runtime = new ToolscopeRuntime({ config, mode: 'proxy', stdoutIsProtocol: true });
+  const runtime = new ToolscopeRuntime({
+    config,
+    mode: 'proxy',
+    stdoutIsProtocol: true,
+    // Learned state belongs to the proxied command line, wherever the agent starts it from.
+    stateDir:
+      config.toolscope.stateDir ??
+      stateDirectoryFor({ kind: 'command', command: options.command, args: options.args }),
+  });
   const { gateway } = runtime;
   const shutdown = drainingShutdown(runtime);
   process.once('exit', () => gateway.killNow());

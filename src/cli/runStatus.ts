@@ -1,4 +1,5 @@
-import { renderStatus, StatusClient } from '../dashboard/index.js';
+import { renderStatus } from '../dashboard/index.js';
+import { connectInstance } from './connectInstance.js';
 
 /** Options of `toolscope status`. */
 export interface StatusCommandOptions {
@@ -10,7 +11,7 @@ export interface StatusCommandOptions {
 
 /** `toolscope status`: one look at a running instance, as tables. */
 export async function runStatus(options: StatusCommandOptions): Promise<void> {
-  const client = await StatusClient.connect({ url: options.url, token: options.token });
+  const client = await connectInstance({ url: options.url, token: options.token });
   const status = await client.status({ series: false });
   if (options.json) {
     process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { renderTop, StatusClient, type StatusSnapshot } from '../dashboard/index.js';
+import { renderTop, type StatusSnapshot } from '../dashboard/index.js';
+import { connectInstance } from './connectInstance.js';
 
 /** Options of `toolscope top`. */
 export interface TopCommandOptions {
@@ -16,7 +17,7 @@ const ALT_SCREEN_OFF = '\u001b[?25h\u001b[?1049l';
 
 /** `toolscope top`: a live view of a running instance, redrawn every interval until `q` or Ctrl-C. */
 export async function runTop(options: TopCommandOptions): Promise<void> {
-  const client = await StatusClient.connect({ url: options.url, token: options.token });
+  const client = await connectInstance({ url: options.url, token: options.token });
   const interval = options.interval ?? 1;
   const out = process.stdout;
   const stdin = process.stdin;

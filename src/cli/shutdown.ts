@@ -1,3 +1,5 @@
+import { diag } from '@opentelemetry/api';
+
 /** How long a stop waits for tool calls in flight by default, ms. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
@@ -49,12 +51,12 @@ export class Shutdown {
         try {
           await step();
         } catch (error) {
-          process.stderr.write(`[toolscope warn] shutdown step failed: ${(error as Error).message}\n`);
+          diag.warn(`shutdown step failed: ${(error as Error).message}`);
         }
       }
     })();
     const timer = setTimeout(() => {
-      process.stderr.write('[toolscope warn] shutdown took too long; exiting anyway\n');
+      diag.warn('shutdown took too long; exiting anyway');
       this.#resolve();
     }, this.#timeoutMs);
     timer.unref();

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { alertsConfigSchema } from '../alerts/index.js';
 import { analysisConfigSchema } from '../analysis/index.js';
-import { httpToolsConfigSchema } from '../httptools/index.js';
+// The schema's own module, not the capability's face (which holds the MCP SDK's Server): the register
+// hook parses a config before the app loads the SDK, and must not load it first.
+import { httpToolsConfigSchema } from '../httptools/httpToolsConfigSchema.js';
 import { loggingConfigSchema } from '../logging/index.js';
 import { profilingConfigSchema } from '../profiling/index.js';
 import { resilienceConfigSchema } from '../resilience/index.js';
@@ -45,7 +47,10 @@ export const toolscopeSectionSchema = z.strictObject({
   tuning: tuningConfigSchema.prefault({}),
   /** Alert rules (built-ins + yours), cooldowns and handlers. */
   alerts: alertsConfigSchema.prefault({}),
-  /** Where learned state (baselines, forests) is kept across restarts. @default "<config dir>/.toolscope" */
+  /**
+   * Where learned state (baselines, forests) is kept across restarts.
+   * @default a folder of this config's own in the user's data directory (`<data>/state/<name>-<hash>`)
+   */
   stateDir: z.string().optional(),
   /** Services of tools backed by plain HTTP APIs, served like MCP services (gateway mode). @default {} */
   httpTools: httpToolsConfigSchema,

@@ -1,5 +1,5 @@
 import type { ProfileCaptureResult } from '../profiling/index.js';
-import { findInstances, instancesDirectory } from './instanceDiscovery.js';
+import { findInstances, type InstanceRecord, instancesDirectory } from './instanceDiscovery.js';
 import type { StatusSnapshot } from './StatusSnapshot.js';
 
 /** How the CLI picks the instance to talk to. */
@@ -9,7 +9,7 @@ export interface StatusClientOptions {
   /** Bearer token (`--token`); otherwise TOOLSCOPE_TOKEN. */
   token?: string;
   env?: NodeJS.ProcessEnv;
-  /** Per-request timeout for status reads, ms. @default 5000 */
+  /** Per-request timeout for status reads, ms. @default 10000 */
   timeoutMs?: number;
 }
 
@@ -34,6 +34,10 @@ const DEFAULT_URL = 'http://127.0.0.1:8765';
  */
 export class StatusClient {
   readonly url: string;
+  /** The instance record it was found by, when it was picked from the records (no `--url`). */
+  picked: InstanceRecord | undefined;
+  /** The other running instances when it was picked from the records, newest first. */
+  others: readonly InstanceRecord[] = [];
   readonly #token: string | undefined;
   readonly #timeoutMs: number;
 
@@ -47,16 +51,19 @@ export class StatusClient {
   static async connect(options: StatusClientOptions = {}): Promise<StatusClient> {
     const env = options.env ?? process.env;
     const token = options.token ?? (env.TOOLSCOPE_TOKEN || undefined);
-    const timeoutMs = options.timeoutMs ?? 5000;
+    // A bound for a hung instance: a busy one (a CPU-heavy tool in process, a loaded machine) can
+    // take seconds to answer, and is still the one the user wants.
+    const timeoutMs = options.timeoutMs ?? 10_000;
     const explicit = options.url ?? (env.TOOLSCOPE_URL || undefined);
-    const candidates = explicit
-      ? [explicit]
-      : [...findInstances(instancesDirectory(env)).map((record) => record.url), DEFAULT_URL];
+    const records = explicit ? [] : findInstances(instancesDirectory(env));
+    const candidates = explicit ? [explicit] : [...records.map((record) => record.url), DEFAULT_URL];
     const failures: string[] = [];
     for (const url of [...new Set(candidates)]) {
       const client = new StatusClient(url, token, timeoutMs);
       try {
         await client.status({ series: false });
+        client.picked = records.find((record) => record.url === url);
+        if (!explicit) client.others = records.filter((record) => record !== client.picked);
         return client;
       } catch (error) {
         // Refused credentials or Host/Origin are about the right instance: say so at once.
@@ -66,9 +73,13 @@ export class StatusClient {
         );
       }
     }
+    if (explicit)
+      throw new StatusClientError(`toolscope at ${explicit} did not answer (${failures.join('; ')})`);
+    // A recorded instance that is running but did not answer (busy, or hung) is not "none found":
+    // say which ones were tried and why they failed.
     throw new StatusClientError(
-      explicit
-        ? `toolscope at ${explicit} did not answer (${failures.join('; ')})`
+      records.length > 0
+        ? `no recorded toolscope answered (${failures.join('; ')}); pass --url to pick one, or start one`
         : `no running toolscope found (looked in ${instancesDirectory(env)} and at ${DEFAULT_URL}); ` +
             'start one (toolscope gateway --http, or toolscope demo) or pass --url',
     );

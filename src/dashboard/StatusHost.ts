@@ -5,6 +5,7 @@ import type { Gateway } from '../gateway/index.js';
 import type { Profiling } from '../profiling/index.js';
 import type { ExecutionControl } from '../resilience/index.js';
 import type { HostStatus, KeptTraceLog } from '../telemetry/index.js';
+import type { StatusSnapshot } from './StatusSnapshot.js';
 import type { ToolStatsCollector } from './ToolStatsCollector.js';
 
 /**
@@ -83,7 +84,10 @@ export interface TraceSource {
 export interface StatusHost {
   readonly startedAt: number;
   readonly config: Pick<ToolscopeConfig, 'servers'>;
-  readonly gateway: Pick<Gateway, 'mode' | 'upstreams' | 'scopes' | 'sessions'>;
+  /** The gateway, or (`register`: an app's own servers, in process) a stand-in without upstreams. */
+  readonly gateway: Pick<Gateway, 'upstreams' | 'scopes' | 'sessions'> & {
+    readonly mode: StatusSnapshot['mode'];
+  };
   readonly stats: ToolStatsCollector;
   readonly control: Pick<ExecutionControl, 'status'>;
   readonly analysis: {

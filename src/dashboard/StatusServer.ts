@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { diag } from '@opentelemetry/api';
-import { answerIfRefused, type HttpRoute, type HttpSecurityPolicy, sendJsonError } from '../gateway/index.js';
+// The guard's own module, not the gateway's face: the register hook serves this listener and must not
+// load the MCP SDK (which the gateway does) before the app does.
+import { answerIfRefused, sendJsonError } from '../gateway/httpGuard.js';
+import type { HttpRoute, HttpSecurityPolicy } from '../gateway/index.js';
 
 /** How the loopback status listener is set up. */
 export interface StatusServerOptions {

@@ -54,7 +54,11 @@ export class StatusService {
     const exact = entries.find((entry) => entry.exposedName === name || entry.resolved.ref.key === name);
     if (exact) return exact.resolved.ref.key;
     const byOriginal = entries.filter((entry) => entry.originalName === name);
-    return byOriginal.length === 1 ? byOriginal[0]!.resolved.ref.key : undefined;
+    if (byOriginal.length === 1) return byOriginal[0]!.resolved.ref.key;
+    if (entries.length > 0) return undefined;
+    // No catalogue (an app's own servers, in process): the tools that have been called.
+    const called = this.host.stats.summaries().filter((s) => s.key === name || s.tool === name);
+    return called.length === 1 ? called[0]!.key : undefined;
   }
 
   /** Captures a CPU profile of this process while `toolKey` runs (see `CpuProfileCapture.capture`). */

@@ -136,7 +136,8 @@ export type PoolLimitSeries = Record<string, Array<number | null>>;
 export interface StatusSnapshot {
   version: string;
   pid: number;
-  mode: 'gateway' | 'proxy';
+  /** `register`: the tools of an app's own MCP servers, instrumented in process (`--import toolscope/register`). */
+  mode: 'gateway' | 'proxy' | 'register';
   /** Epoch ms when the snapshot was taken. */
   now: number;
   startedAt: number;

@@ -59,7 +59,8 @@ export function buildStatus(
       key: summary.key,
       service: summary.service,
       tool: summary.tool,
-      name: names.get(summary.key) ?? summary.key,
+      // In process (register) the tool is called by its own name; the key adds the server's.
+      name: names.get(summary.key) ?? (gateway.mode === 'register' ? summary.tool : summary.key),
       calls: summary.calls,
       errors: summary.errors,
       toolErrors: summary.toolErrors,

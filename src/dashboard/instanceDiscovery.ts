@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { dataDirectory } from '../config/index.js';
 
 /** What a running toolscope writes so that `toolscope status/top/export/profile` can find it. No secrets. */
 export interface InstanceRecord {
@@ -22,11 +22,12 @@ export interface InstanceRecord {
 }
 
 /**
- * Where instance records live: `$TOOLSCOPE_HOME/instances`, by default
- * `~/.toolscope/instances` (private to the user: 0700).
+ * Where instance records live: `instances/` in toolscope's data directory
+ * (`$TOOLSCOPE_HOME`, else `$XDG_DATA_HOME/toolscope`, else `~/.local/share/toolscope`),
+ * private to the user (0700).
  */
 export function instancesDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.TOOLSCOPE_HOME || join(homedir(), '.toolscope'), 'instances');
+  return join(dataDirectory(env), 'instances');
 }
 
 /**

@@ -39,13 +39,15 @@ export function poolCell(tool: ToolStatus): string {
   return `${tool.pool.inFlight}/${tool.pool.limit}${queued}`;
 }
 
-/** `0.82 critical`, `0.10`, `warming up`. */
+/**
+ * `0.82 critical`, `normal`, `learning`. Below the threshold the score (capped at
+ * 0.499) would round to the threshold itself, so a normal tool says so in words.
+ */
 export function anomalyCell(tool: ToolStatus): string {
   const anomaly = tool.anomaly;
   if (!anomaly) return '—';
   if (anomaly.warmingUp) return 'learning';
-  const score = anomaly.score.toFixed(2);
-  return anomaly.anomalous ? `${score} ${anomaly.severity ?? 'warning'}` : score;
+  return anomaly.anomalous ? `${anomaly.score.toFixed(2)} ${anomaly.severity ?? 'warning'}` : 'normal';
 }
 
 /** Columns of the per-tool table, shared by `status` and `top`. */
@@ -123,7 +125,18 @@ export function recentEvents(status: StatusSnapshot, limit: number): string[] {
 export function renderStatus(status: StatusSnapshot, options: { url: string; width?: number }): string {
   const width = options.width ?? 100;
   const lines = [truncate(headline(status, options.url), width), ''];
-  lines.push('SERVICES', fitTable(status.services, serviceColumns, width), '');
+  if (status.services.length === 0)
+    lines.push(
+      'SERVICES',
+      status.mode === 'register' ? "none: the tools run in this app's own MCP servers" : 'none configured',
+    );
+  else lines.push('SERVICES', fitTable(status.services, serviceColumns, width));
+  // Why a service is not serving, right under the table: a failed remote has no stderr to show it.
+  for (const service of status.services) {
+    if (service.state === 'ready' || !service.lastError) continue;
+    lines.push(truncate(`✗ ${service.name} ${service.state}: ${service.lastError}`, width));
+  }
+  lines.push('');
   if (status.tools.length === 0) lines.push('TOOLS', 'no calls yet', '');
   else lines.push('TOOLS', fitTable(status.tools, toolColumns(), width), '');
   if (status.alerts.active.length > 0) {
@@ -144,9 +157,7 @@ export function renderStatus(status: StatusSnapshot, options: { url: string; wid
   if (events.length > 0) lines.push('RECENT', ...events.map((line) => truncate(line, width)), '');
   const trouble = status.services.filter((s) => s.state !== 'ready' && s.stderrTail.length > 0);
   for (const service of trouble) {
-    lines.push(
-      `STDERR ${service.name} (${service.state}${service.lastError ? `: ${service.lastError}` : ''})`,
-    );
+    lines.push(`STDERR ${service.name} (${service.state})`);
     for (const line of service.stderrTail.slice(-5)) lines.push(truncate(`  ${line}`, width));
     lines.push('');
   }

@@ -45,7 +45,9 @@ export function renderTop(status: StatusSnapshot, options: TopFrameOptions): str
   const head = truncate(headline(status, options.url), Math.max(0, width - clock.length - 1));
   lines.push(`${head}${' '.repeat(Math.max(1, width - [...head].length - clock.length))}${clock}`);
   const services = status.services.map(
-    (s) => `${s.name} ${s.state}${s.restarts > 0 ? ` (${s.restarts}↻)` : ''}`,
+    (s) =>
+      `${s.name} ${s.state}${s.state !== 'ready' && s.lastError ? ` (${truncate(s.lastError, 40)})` : ''}` +
+      `${s.restarts > 0 ? ` (${s.restarts}↻)` : ''}`,
   );
   lines.push(truncate(`services: ${services.join(' · ') || 'none'}`, width));
   lines.push('');

@@ -19,7 +19,7 @@ export interface StatusListener {
 export async function startStatusListener(options: {
   routes: readonly HttpRoute[];
   policy: HttpSecurityPolicy;
-  mode: 'gateway' | 'proxy';
+  mode: 'gateway' | 'proxy' | 'register';
   config?: string;
   env?: NodeJS.ProcessEnv;
 }): Promise<StatusListener | undefined> {

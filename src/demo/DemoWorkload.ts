@@ -53,7 +53,10 @@ export interface WorkloadProgress {
   durationMs: number;
   sent: number;
   completed: number;
+  /** Calls answered with a JSON-RPC error (`unknownTool` among them). */
   failed: number;
+  /** Calls refused because the tool does not exist (JSON-RPC -32602): they have no tool row. */
+  unknownTool: number;
   inFlight: number;
 }
 
@@ -107,6 +110,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadPro
     sent: 0,
     completed: 0,
     failed: 0,
+    unknownTool: 0,
     inFlight: 0,
   };
   const start = performance.now();
@@ -135,8 +139,9 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadPro
         () => {
           progress.completed++;
         },
-        () => {
+        (error: unknown) => {
           progress.failed++;
+          if ((error as { code?: unknown }).code === -32602) progress.unknownTool++;
         },
       )
       .finally(() => inFlight.delete(call));

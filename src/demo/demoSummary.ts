@@ -1,4 +1,4 @@
-import { type Column, formatMs, formatSeconds, formatTable } from '../cli/formatTable.js';
+import { type Column, formatMs, formatSeconds, formatTable, plural } from '../cli/formatTable.js';
 import { cpuPerCall, type StatusSnapshot, type ToolStatus } from '../dashboard/index.js';
 import type { WorkloadProgress } from './DemoWorkload.js';
 
@@ -49,6 +49,11 @@ export function wrap(text: string, width: number, indent = ''): string[] {
   return lines;
 }
 
+/** Less than a tenth of its median latency on CPU: the tool spends its time waiting. */
+function waits(tool: ToolStatus): boolean {
+  return tool.cpuMicrosPerCall !== null && tool.cpuMicrosPerCall / 1000 < tool.p50 * 0.1;
+}
+
 const DETECTOR_WORDS: Record<string, string> = {
   zscore: 'z-scores',
   errors: 'error rate',
@@ -71,6 +76,77 @@ function toolTable(tools: readonly ToolStatus[]): string {
 }
 
 /**
+ * What the errors column is made of, and the calls no row shows: the workload sends
+ * bad arguments and a misspelled tool on purpose, as models do.
+ */
+function errorLines(tools: readonly ToolStatus[], workload: WorkloadProgress, width: number): string[] {
+  const sum = (of: (tool: ToolStatus) => number) => tools.reduce((total, tool) => total + of(tool), 0);
+  const badArguments = sum((tool) => tool.errorTypes.invalid_params ?? 0);
+  const toolErrors = sum((tool) => tool.errorTypes.tool_error ?? 0);
+  const other = sum((tool) => tool.errors + tool.toolErrors) - badArguments - toolErrors;
+  const badTools = tools.filter((tool) => (tool.errorTypes.invalid_params ?? 0) > 0).map((t) => t.name);
+  const out = [`${workload.sent} calls in ${(workload.durationMs / 1000).toFixed(0)} s. The errors column:`];
+  const item = (text: string) => out.push(...wrap(`  ${text}`, width, '    '));
+  if (badArguments > 0)
+    item(
+      `${plural(badArguments, 'call')} with bad arguments, sent on purpose` +
+        `${badTools.length > 0 ? ` (${badTools.join(', ')})` : ''}: toolscope answers isError: true ` +
+        'naming the bad field, before the tool runs',
+    );
+  if (toolErrors > 0)
+    item(`${plural(toolErrors, 'tool error')} the demo's tools return (an unknown city, a refused order)`);
+  if (other > 0) {
+    const types = new Map<string, number>();
+    for (const tool of tools)
+      for (const [type, count] of Object.entries(tool.errorTypes))
+        if (type !== 'invalid_params' && type !== 'tool_error')
+          types.set(type, (types.get(type) ?? 0) + count);
+    const detail = [...types].map(([type, count]) => `${type} ${count}`).join(', ');
+    item(`${plural(other, 'other failure')}${detail ? ` (${detail})` : ''}`);
+  }
+  if (badArguments + toolErrors + other === 0) item('no failed calls');
+  if (workload.unknownTool > 0)
+    out.push(
+      ...wrap(
+        `${plural(workload.unknownTool, 'call')} to lookup_cty, a misspelled tool sent on purpose, got the ` +
+          'JSON-RPC error -32602 naming the closest tools; they have no row above.',
+        width,
+      ),
+    );
+  const refused = workload.failed - workload.unknownTool;
+  if (refused > 0) out.push(...wrap(`${plural(refused, 'call')} ended in another JSON-RPC error.`, width));
+  return out;
+}
+
+/**
+ * Decisions to show when there are too many: every one made during the incident
+ * (and in the 5 s after it), the first two and the last two; the rest are counted.
+ */
+function shownDecisions<T extends { time: number }>(
+  decisions: readonly T[],
+  runStart: number,
+  incident: { startMs: number; endMs: number } | undefined,
+): Array<T | number> {
+  if (decisions.length <= 8) return [...decisions];
+  const during = (d: T) =>
+    incident !== undefined &&
+    d.time - runStart >= incident.startMs &&
+    d.time - runStart <= incident.endMs + 5000;
+  const keep = decisions.map((d, i) => i < 2 || i >= decisions.length - 2 || during(d));
+  const shown: Array<T | number> = [];
+  let skipped = 0;
+  decisions.forEach((decision, i) => {
+    if (keep[i]) {
+      if (skipped > 0) shown.push(skipped);
+      skipped = 0;
+      shown.push(decision);
+    } else skipped++;
+  });
+  if (skipped > 0) shown.push(skipped);
+  return shown;
+}
+
+/**
  * The demo's closing summary, readable in 80 columns: per-tool latency and CPU,
  * the anomaly the analyzer found (when, which features, what to do), the alerts,
  * the pool decisions, the profile captured, and where to look next.
@@ -81,15 +157,13 @@ export function demoSummary(input: DemoSummaryInput): string {
   const at = (time: number) => formatSeconds(time - runStart);
   const nameOf = new Map(status.tools.map((tool) => [tool.key, tool.name]));
   const out: string[] = ['', toolTable(status.tools), ''];
-  out.push(
-    `${input.workload.sent} calls in ${(input.durationMs / 1000).toFixed(0)} s; ` +
-      `${input.workload.failed} answered with a JSON-RPC error.`,
-    '',
-  );
+  out.push(...errorLines(status.tools, { ...input.workload, durationMs: input.durationMs }, width), '');
 
   out.push(status.anomalies.length === 1 ? 'Anomaly found' : `Anomalies found: ${status.anomalies.length}`);
   if (status.anomalies.length === 0)
     out.push(input.incident ? '  none' : '  none (the incident was off: run without --no-incident)');
+  // The scripted incident is storage_fetch_record's: said once, under its first episode.
+  let incidentSaid = false;
   for (const episode of status.anomalies) {
     const until = episode.end === undefined ? 'still open at the end' : `to ${at(episode.end)}`;
     out.push(
@@ -101,10 +175,12 @@ export function demoSummary(input: DemoSummaryInput): string {
         '    ',
       ),
     );
-    if (input.incident)
+    if (input.incident && episode.key === 'storage/fetch_record' && !incidentSaid) {
+      incidentSaid = true;
       out.push(
         `  (the scripted incident ran from ${formatSeconds(input.incident.startMs)} to ${formatSeconds(input.incident.endMs)})`,
       );
+    }
     const features = [...new Set(episode.deviations.map((d) => d.feature))];
     if (features.length > 0) out.push(...wrap(`  features: ${features.join(', ')}`, width, '    '));
     for (const reason of episode.reasons.slice(0, 3)) out.push(...wrap(`  why: ${reason}`, width, '    '));
@@ -139,11 +215,9 @@ export function demoSummary(input: DemoSummaryInput): string {
   out.push('Pool decisions');
   if (!status.tuning.enabled) out.push('  none: tuning is off, every pool kept its configured limit');
   else if (decisions.length === 0) out.push('  none: every pool kept its limit');
-  const shown =
-    decisions.length > 8 ? [...decisions.slice(0, 4), undefined, ...decisions.slice(-3)] : decisions;
-  for (const decision of shown) {
-    if (!decision) {
-      out.push(`  … ${decisions.length - 7} more`);
+  for (const decision of shownDecisions(decisions, runStart, input.incident)) {
+    if (typeof decision === 'number') {
+      out.push(`  … ${decision} more`);
       continue;
     }
     out.push(
@@ -164,11 +238,28 @@ export function demoSummary(input: DemoSummaryInput): string {
   for (const profile of status.profiles.recent) {
     out.push(`CPU profile (${profile.reason === 'anomaly' ? 'captured on the anomaly' : 'on demand'})`);
     out.push(...wrap(`  ${profile.path}`, width, '  '));
+    // The profile is of the whole process: for a tool that waits rather than computes, its hottest
+    // functions are other tools' and say nothing about this one.
+    const tool = status.tools.find((candidate) => candidate.key === profile.toolKey);
+    if (tool && waits(tool)) {
+      out.push(
+        ...wrap(
+          `  ${tool.name} waits rather than computes (${cpuPerCall(tool)} of CPU ` +
+            `per call, p50 ${formatMs(tool.p50)}): a CPU profile cannot show what it waits on, and ` +
+            'the hot functions in it belong to other tools. Look at what it calls.',
+          width,
+          '    ',
+        ),
+        '',
+      );
+      continue;
+    }
     const hottest = profile.top
       .filter((fn) => !fn.functionName.startsWith('('))
       .slice(0, 3)
       .map((fn) => `${fn.functionName} ${(fn.selfShare * 100).toFixed(0)} %`);
-    if (hottest.length > 0) out.push(...wrap(`  hottest: ${hottest.join(', ')}`, width, '    '));
+    if (hottest.length > 0)
+      out.push(...wrap(`  hottest in the process: ${hottest.join(', ')}`, width, '    '));
     out.push('');
   }
 
@@ -181,6 +272,9 @@ export function demoSummary(input: DemoSummaryInput): string {
     `  metrics    ${input.url}/metrics`,
     `  status     ${input.url}/status  ·  toolscope status | top | export`,
   );
+  // The CLI talks to a running instance: without --open this one is gone once the summary is out.
+  if (!input.lingering)
+    out.push('             (run the demo with --open to try them on it while it stays up)');
   if (input.otlpEndpoint) {
     out.push(
       ...wrap(

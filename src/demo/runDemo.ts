@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatSeconds } from '../cli/formatTable.js';
+import { formatSeconds, plural } from '../cli/formatTable.js';
 import { ProgressBar } from '../cli/ProgressBar.js';
 import { type ListenConfig, parseConfig } from '../config/index.js';
 import {
@@ -95,9 +95,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     },
     { env: {} },
   );
-  // Alert lines arrive while the progress bar is drawn: clear its line first.
-  const log = (line: string) => progress.write(`${progress.isTTY ? '\r\u001b[K' : ''}${line}\n`);
-  const runtime = new ToolscopeRuntime({ config, inProcess: demoServices(incident), stateDir: null, log });
+  // Log lines (alerts) arrive while the progress bar is drawn: clear its line first.
+  const logDestination = {
+    write: (line: string) => progress.write(`${progress.isTTY ? '\r\u001b[K' : ''}${line}`),
+  };
+  const runtime = new ToolscopeRuntime({
+    config,
+    inProcess: demoServices(incident),
+    stateDir: null,
+    logDestination,
+  });
   const host: StatusHost = runtime;
   const status = StatusService.for(host);
   const { gateway } = runtime;
@@ -122,7 +129,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   });
   const toolCount = gateway.scopes.get('store')?.tools.size ?? 0;
   out.write(
-    `toolscope ${VERSION} demo — gateway at ${url}/mcp with ${gateway.upstreams.size} services, ${toolCount} tools` +
+    `toolscope ${VERSION} demo — gateway at ${url}/mcp with ${plural(gateway.upstreams.size, 'service')}, ${plural(toolCount, 'tool')}` +
       `${options.tuning === false ? ' (tuning off)' : ''}\n` +
       `dashboard: ${url}/  (live while the demo runs)\n`,
   );
@@ -138,7 +145,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     timers.push(setTimeout(() => (incident.active = true), window.startMs));
     timers.push(setTimeout(() => (incident.active = false), window.endMs));
   }
-  const bar = new ProgressBar(progress);
+  const bar = new ProgressBar(progress, 28, (line) => runtime.logging.logger.info(`demo ${line}`));
   const runStart = Date.now();
   let workload: WorkloadProgress;
   try {

@@ -71,6 +71,9 @@ export class McpInstrumentation {
   #telemetry: InstrumentationTelemetry = {};
   #handles: Handles | undefined;
   #unsubscribeMetrics: (() => void) | undefined;
+  #stdioServer = false;
+  /** Called once, when the first server is instrumented (the register hook starts its runtime then). */
+  onFirstServer: (() => void) | undefined;
 
   constructor(inProcess: InProcessInstrumentation = new InProcessInstrumentation()) {
     this.inProcess = inProcess;
@@ -80,6 +83,14 @@ export class McpInstrumentation {
   configure(telemetry: InstrumentationTelemetry): void {
     this.#telemetry = { ...telemetry };
     this.#handles = undefined;
+  }
+
+  /**
+   * Whether an instrumented server speaks MCP over this process's stdio: then stdout is the
+   * protocol's, and nothing else may write there (a console span exporter writes to stderr instead).
+   */
+  get stdoutCarriesMcp(): boolean {
+    return this.#stdioServer;
   }
 
   /** Whether every connection of a patched SDK is instrumented (the register hook turns this on). */
@@ -118,8 +129,8 @@ export class McpInstrumentation {
       this.#optedIn.set(protocol, options);
       const actual = roleOf(protocol) ?? role;
       const handles = this.#resolve();
-      if (actual === 'server') this.#interceptTools(protocol);
       const transport = (protocol as { transport?: Transport }).transport;
+      if (actual === 'server') this.#interceptTools(protocol, transport);
       if (transport && typeof transport === 'object' && !isTraced(transport)) {
         attachTracing(transport, this.#tracingOptions(handles, actual, transport, options), true);
       }
@@ -137,7 +148,7 @@ export class McpInstrumentation {
     const role = roleOf(protocol);
     if (role === undefined) return;
     const handles = this.#resolve();
-    if (role === 'server') this.#interceptTools(protocol);
+    if (role === 'server') this.#interceptTools(protocol, transport);
     attachTracing(
       transport as Transport,
       this.#tracingOptions(handles, role, transport, options ?? {}),
@@ -165,7 +176,22 @@ export class McpInstrumentation {
     return true;
   }
 
-  #interceptTools(server: object): void {
+  #interceptTools(server: object, transport: unknown): void {
+    if (
+      typeof transport === 'object' &&
+      transport !== null &&
+      networkOf(transport, 'server').transport === 'pipe'
+    )
+      this.#stdioServer = true;
+    const first = this.onFirstServer;
+    if (first) {
+      this.onFirstServer = undefined;
+      try {
+        first();
+      } catch (error) {
+        reportOnce('starting the in-process runtime', error);
+      }
+    }
     const registry = this.inProcess;
     const service = () => serverName(server);
     interceptToolCalls(server, (handler) => {

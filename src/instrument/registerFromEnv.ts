@@ -2,7 +2,9 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { diag } from '@opentelemetry/api';
 import { telemetrySchema } from '../config/toolscopeSchema.js';
-import { diagLevelFrom, StderrDiagLogger, Telemetry } from '../telemetry/index.js';
+import { createLogging, type Logging, loggingConfigSchema, PinoDiagLogger } from '../logging/index.js';
+import type { InProcessRuntime } from '../runtime/index.js';
+import { diagLevelFrom, Telemetry } from '../telemetry/index.js';
 import { VERSION } from '../version.js';
 import { type AutoInstrumentReport, type EsmHookMode, installAutoInstrumentation } from './autoInstrument.js';
 import { flushOnExit } from './flushOnExit.js';
@@ -14,6 +16,11 @@ export interface Registration {
   /** toolscope's own OpenTelemetry setup; undefined with `TOOLSCOPE_SDK=off`. */
   readonly telemetry: Telemetry | undefined;
   readonly auto: AutoInstrumentReport | undefined;
+  /**
+   * The pipeline of the app's tool handlers (profiling, analysis, alerts, status page), started
+   * when the first server is instrumented; undefined before, or with `TOOLSCOPE_PIPELINE=off`.
+   */
+  readonly runtime: () => InProcessRuntime | undefined;
 }
 
 const REGISTERED = Symbol.for('toolscope.register');
@@ -31,8 +38,12 @@ const REGISTERED = Symbol.for('toolscope.register');
  *   through the providers the app registers itself.
  * - `TOOLSCOPE_ESM_HOOK=auto|on|off` (default `auto`): the ES module load hook
  *   for SDK copies eager loading cannot reach (see `autoInstrument.ts`).
+ * - `TOOLSCOPE_PIPELINE=off`: spans and metrics only; by default the tool handlers of the app's
+ *   servers also run through profiling, the analyzer and alerts, with the status API, the dashboard
+ *   and `/metrics` on a loopback port (`TOOLSCOPE_STATUS_PORT`, `off` for none).
  * - `TOOLSCOPE_SHUTDOWN_TIMEOUT_MS` (default 2000): bound on the exit flush.
- * - `TOOLSCOPE_LOG_LEVEL` / `OTEL_LOG_LEVEL` (default `warn`): diagnostics, on stderr.
+ * - `TOOLSCOPE_LOG_LEVEL` / `OTEL_LOG_LEVEL` (default `warn`): toolscope's log lines, on stderr,
+ *   in `TOOLSCOPE_LOG_FORMAT` (text at a terminal, else JSON).
  */
 export function registerFromEnv(
   mode: 'esm' | 'cjs',
@@ -43,10 +54,20 @@ export function registerFromEnv(
   ];
   if (existing !== undefined) return existing;
   let telemetry: Telemetry | undefined;
+  let logging: Logging | undefined;
+  let runtime: InProcessRuntime | undefined;
   const entry = process.argv[1];
+  const pipeline = !isOff(env.TOOLSCOPE_PIPELINE);
   try {
+    // An app is quiet by default: warnings and alerts (TOOLSCOPE_LOG_LEVEL=info adds the dashboard's URL).
+    logging = createLogging({
+      config: loggingConfigSchema.parse({ level: 'warn' }),
+      env: { ...env, TOOLSCOPE_LOG_LEVEL: env.TOOLSCOPE_LOG_LEVEL ?? env.OTEL_LOG_LEVEL },
+      version: VERSION,
+    });
     if (!isOff(env.TOOLSCOPE_SDK)) {
-      diag.setLogger(new StderrDiagLogger(), {
+      const diagLogger = new PinoDiagLogger(logging.logger);
+      diag.setLogger(diagLogger, {
         logLevel: diagLevelFrom(env.TOOLSCOPE_LOG_LEVEL ?? env.OTEL_LOG_LEVEL),
         suppressOverrideMessage: true,
       });
@@ -55,17 +76,22 @@ export function registerFromEnv(
         .some((item) => item.trim() === 'prometheus');
       // Host-wide metrics are the gateway's (or a collector's) job: every instrumented process on a
       // host exporting the same system.* series would only multiply them. Runtime metrics stay.
+      // With the pipeline, /metrics is served on the status listener; a port of its own (9464) only
+      // when OTEL_METRICS_EXPORTER=prometheus asks for one.
       const config = telemetrySchema.parse({
         serviceName: appName(entry),
-        prometheus: { enabled: prometheus },
+        prometheus: { enabled: prometheus || pipeline },
         hostMetrics: false,
       });
       telemetry = Telemetry.start({
         config,
         version: VERSION,
-        stdoutIsProtocol: true,
+        // An agent that is only a client has stdout free (console spans go there); once a server of
+        // this app speaks MCP over stdio, nothing but MCP may be written there.
+        stdoutIsProtocol: () => mcpInstrumentation().stdoutCarriesMcp,
         servePrometheus: prometheus,
         env,
+        diagLogger,
       });
       mcpInstrumentation().configure({
         tracer: telemetry.tracer,
@@ -73,12 +99,37 @@ export function registerFromEnv(
         histograms: telemetry.histograms,
         capture: telemetry.capture,
       });
-      flushOnExit(telemetry, positive(env.TOOLSCOPE_SHUTDOWN_TIMEOUT_MS, 2000));
     }
+    if (pipeline) {
+      const started = { logging, telemetry };
+      mcpInstrumentation().onFirstServer = () => {
+        startInProcessRuntime(started.logging, started.telemetry, entry, env).then(
+          (created) => {
+            runtime = created;
+          },
+          (error: unknown) => reportOnce('starting the in-process runtime', error),
+        );
+      };
+    }
+    const owned = telemetry;
+    if (owned || pipeline)
+      flushOnExit(
+        {
+          // Telemetry is flushed while learned state is saved: both within the bound.
+          shutdown: async () => {
+            await Promise.all([runtime?.stop(), owned?.shutdown()]);
+          },
+        },
+        positive(env.TOOLSCOPE_SHUTDOWN_TIMEOUT_MS, 2000),
+      );
   } catch (error) {
     reportOnce('starting telemetry', error);
   }
-  const done = (auto: AutoInstrumentReport | undefined): Registration => ({ telemetry, auto });
+  const done = (auto: AutoInstrumentReport | undefined): Registration => ({
+    telemetry,
+    auto,
+    runtime: () => runtime,
+  });
   let result: Registration | Promise<Registration>;
   try {
     const auto = installAutoInstrumentation(mcpInstrumentation(), {
@@ -93,6 +144,42 @@ export function registerFromEnv(
   }
   (globalThis as Record<symbol, unknown>)[REGISTERED] = result;
   return result;
+}
+
+/**
+ * The app's in-process runtime: its servers' tool handlers run through it from now on, and its
+ * status listener opens (found by `toolscope status`). Learned state is kept per app entry script.
+ * Loaded when the first server is instrumented, so an agent that is only a client never pays for
+ * it; and never before the app's own SDK import (the runtime's face holds the gateway and with it the
+ * MCP SDK, which the ES module load hook must see the app load first), hence its own module.
+ */
+async function startInProcessRuntime(
+  logging: Logging,
+  telemetry: Telemetry | undefined,
+  entry: string | undefined,
+  env: Record<string, string | undefined>,
+): Promise<InProcessRuntime> {
+  const [{ InProcessRuntime }, { parseConfig, stateDirectoryFor }] = await Promise.all([
+    import('../runtime/InProcessRuntime.js'),
+    import('../config/index.js'),
+  ]);
+  let app: string | undefined;
+  try {
+    app = entry ? realpathSync(entry) : undefined;
+  } catch {
+    app = undefined;
+  }
+  const runtime = new InProcessRuntime({
+    // The app's tools run here: `exact` charges each call its own CPU and heap (see src/profiling).
+    config: parseConfig({ mcpServers: {}, toolscope: { profiling: { mode: 'exact' } } }, { env: {} })
+      .toolscope,
+    telemetry,
+    logging,
+    stateDir: app ? stateDirectoryFor({ kind: 'app', entry: app }, env) : undefined,
+  });
+  await runtime.start({ token: env.TOOLSCOPE_TOKEN || undefined, entry: app });
+  runtime.attach(mcpInstrumentation().inProcess);
+  return runtime;
 }
 
 /** The registration of this process, if the register hook ran. */

@@ -2,16 +2,19 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import type { Resource } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
 import { type DestinationStream, type Logger, pino } from 'pino';
-import type { LoggingConfig, LogLevel } from './loggingConfigSchema.js';
+import type { LogFormat, LoggingConfig, LogLevel } from './loggingConfigSchema.js';
 import { OtelLogStream } from './OtelLogStream.js';
+import { TextLogStream } from './TextLogStream.js';
 
 /** How toolscope's logging is set up. */
 export interface LoggingOptions {
   config: LoggingConfig;
   /** @default process.env */
   env?: Record<string, string | undefined>;
-  /** Where JSON lines go. @default stderr (stdout may carry MCP), written synchronously */
+  /** Where lines go, in the chosen format. @default stderr (stdout may carry MCP), written synchronously */
   destination?: DestinationStream;
+  /** Whether a person reads the lines at a terminal (picks the default format). @default process.stderr.isTTY */
+  isTTY?: boolean;
   /** Resource of exported log records (the telemetry setup's, so logs and spans name the same service). */
   resource?: Resource;
   /** toolscope's version (instrumentation scope of exported records). */
@@ -22,6 +25,7 @@ export interface LoggingOptions {
 export interface Logging {
   readonly logger: Logger;
   readonly level: LogLevel;
+  readonly format: LogFormat;
   /** True when records are also exported over OTLP. */
   readonly exporting: boolean;
   /** Flush and stop the OTLP export (bounded). */
@@ -57,8 +61,23 @@ export function logLevelFrom(config: LoggingConfig, env: Record<string, string |
 }
 
 /**
- * Structured JSON logs with pino: one line per record, level names as text, ISO
- * times, on stderr. With `logging.otlp` (or `OTEL_LOGS_EXPORTER=otlp`) records
+ * The format in effect: `TOOLSCOPE_LOG_FORMAT` (`json` or `text`), else the config's
+ * `format`, else text for a terminal and JSON for anything else (an agent's log file,
+ * a container, a pipe).
+ */
+export function logFormatFrom(
+  config: LoggingConfig,
+  env: Record<string, string | undefined>,
+  isTTY: boolean,
+): LogFormat {
+  const chosen = (env.TOOLSCOPE_LOG_FORMAT ?? '').trim().toLowerCase();
+  if (chosen === 'json' || chosen === 'text') return chosen;
+  return config.format ?? (isTTY ? 'text' : 'json');
+}
+
+/**
+ * toolscope's logs with pino: one line per record on stderr, as JSON (level names
+ * as text, ISO times, `name: "toolscope"`) or as text (see `logFormatFrom`). With `logging.otlp` (or `OTEL_LOGS_EXPORTER=otlp`) records
  * also go over OTLP/HTTP through an OpenTelemetry LoggerProvider on the same
  * resource as traces and metrics (endpoint from the standard `OTEL_EXPORTER_OTLP_*`
  * variables). `OTEL_SDK_DISABLED=true` turns the export off.
@@ -66,7 +85,9 @@ export function logLevelFrom(config: LoggingConfig, env: Record<string, string |
 export function createLogging(options: LoggingOptions): Logging {
   const env = options.env ?? process.env;
   const level = logLevelFrom(options.config, env);
-  const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
+  const format = logFormatFrom(options.config, env, options.isTTY ?? process.stderr.isTTY === true);
+  const raw = options.destination ?? pino.destination({ dest: 2, sync: true });
+  const destination = format === 'text' ? new TextLogStream(raw) : raw;
   const exporters = (env.OTEL_LOGS_EXPORTER ?? '').split(',').map((item) => item.trim());
   const exporting =
     env.OTEL_SDK_DISABLED?.toLowerCase() !== 'true' &&
@@ -96,6 +117,7 @@ export function createLogging(options: LoggingOptions): Logging {
   return {
     logger,
     level,
+    format,
     exporting,
     async shutdown() {
       if (!provider) return;

@@ -1,4 +1,5 @@
 import type { Meter } from '@opentelemetry/api';
+import type { Logger } from 'pino';
 import { type AlertEvent, type AlertService, createAlertService } from '../alerts/index.js';
 import {
   Analyzer,
@@ -22,7 +23,8 @@ export interface AnalysisWiringOptions {
   meter: Meter | undefined;
   /** Where per-call histograms go (toolscope's own aggregation). @default meter */
   histograms?: HistogramSource;
-  log: (line: string) => void;
+  /** toolscope's logger: alerts (one line each, at their level), analyzer and handler failures. */
+  logger: Logger;
   /** Sends an MCP logging notification to connected clients. */
   notifyClients: (level: string, data: unknown) => void;
 }
@@ -66,18 +68,26 @@ export class AnalysisWiring implements CallObserver {
         ...service,
         store,
         onError: (error) =>
-          options.log(`[toolscope warn] analyzer: ${(error as Error).message ?? String(error)}`),
+          options.logger.warn({ err: error }, `analyzer: ${(error as Error)?.message ?? String(error)}`),
       });
     }
     let countAlert: ((event: AlertEvent) => void) | undefined;
     this.alerts = createAlertService(config.alerts, {
-      log: (level, message) => options.log(`[toolscope ${level}] ${message}`),
+      log: (level, message, event) =>
+        options.logger[level](
+          {
+            alert: event.rule,
+            subject: event.subject,
+            severity: event.level,
+            status: event.status,
+            value: event.value,
+            threshold: event.threshold,
+          },
+          message,
+        ),
       notifyClients: options.notifyClients,
       onEvent: (event) => countAlert?.(event),
-      onError: (error, handler) =>
-        options.log(
-          `[toolscope warn] alert handler ${handler} failed: ${(error as Error).message ?? String(error)}`,
-        ),
+      onError: (error, handler) => options.logger.warn({ handler, err: error }, 'alert handler failed'),
     });
     this.#verdictObservers.push(this.alerts);
     if (options.meter) {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { diag } from '@opentelemetry/api';
+import type { DestinationStream } from 'pino';
 import type { ToolscopeConfig } from '../config/index.js';
 import { statusRoutes, ToolStatsCollector, type TraceSource } from '../dashboard/index.js';
 import { Gateway, type GatewayListener, type HttpRoute, type InProcessService } from '../gateway/index.js';
@@ -41,12 +41,13 @@ export interface RuntimeOptions {
   servePrometheus?: boolean;
   listeners?: readonly GatewayListener[];
   /**
-   * Where learned state is kept across restarts. `null` disables persistence.
-   * @default toolscope.stateDir, else "<config dir>/.toolscope"
+   * Where learned state is kept across restarts (the CLI passes a folder per config or
+   * per proxied command, see `stateDirectoryFor`). `null` disables persistence.
+   * @default toolscope.stateDir, else nothing is persisted
    */
   stateDir?: string | null;
-  /** Where toolscope's own log lines go (alerts, warnings). @default the JSON logger (stderr) */
-  log?: (line: string) => void;
+  /** Where toolscope's log lines go, in the chosen format. @default stderr */
+  logDestination?: DestinationStream;
   /** More metric readers (an embedding app's exporter, an in-memory reader in tests); same views as the others. */
   metricReaders?: TelemetryOptions['metricReaders'];
 }
@@ -81,7 +82,6 @@ export class ToolscopeRuntime {
   constructor(options: RuntimeOptions) {
     this.config = options.config;
     const toolscope = options.config.toolscope;
-    const log = options.log ?? ((line: string) => this.logging.logger.warn(line));
     this.telemetry = Telemetry.start({
       config: toolscope.telemetry,
       version: VERSION,
@@ -94,6 +94,7 @@ export class ToolscopeRuntime {
     const telemetry = this.telemetry;
     this.logging = createLogging({
       config: toolscope.logging,
+      destination: options.logDestination,
       resource: telemetry.resource,
       version: VERSION,
     });
@@ -123,16 +124,13 @@ export class ToolscopeRuntime {
       // Upstream servers run in their own processes: a profile of this one cannot explain their tools.
       runsHere: (service) => gateway?.upstreams.get(service)?.executorKind !== 'upstream',
     });
-    const stateDir =
-      options.stateDir === null
-        ? undefined
-        : (options.stateDir ?? toolscope.stateDir ?? join(options.config.baseDir, '.toolscope'));
+    const stateDir = options.stateDir === null ? undefined : (options.stateDir ?? toolscope.stateDir);
     this.analysis = new AnalysisWiring({
       config: toolscope,
       stateDir,
       meter: telemetryOn ? telemetry.meter : undefined,
       histograms: telemetryOn ? telemetry.histograms : undefined,
-      log,
+      logger: this.logging.logger,
       notifyClients: (level, data) => {
         for (const session of gateway?.sessions ?? []) {
           session.peer.notify('notifications/message', { level, logger: 'toolscope', data });

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type Counter,
   context,
+  type DiagLogger,
   diag,
   type Meter,
   metrics,
@@ -47,6 +48,7 @@ import {
 import { withPrometheusNames } from './prometheusNames.js';
 import { ResilientSpanExporter } from './ResilientSpanExporter.js';
 import { diagLevelFrom, StderrDiagLogger } from './StderrDiagLogger.js';
+import { StdioSafeConsoleExporter } from './StdioSafeConsoleExporter.js';
 import { TailSampler } from './TailSampler.js';
 import {
   ATTR_TS_SAMPLING_DECISION,
@@ -72,9 +74,18 @@ export interface TelemetryOptions {
    * (on Node 20 it hooks every promise in the process). @default true
    */
   contextManager?: boolean;
-  /** stdout carries MCP (stdio mode): refuse exporters that write to stdout. */
-  stdoutIsProtocol?: boolean;
+  /**
+   * stdout carries MCP (stdio mode): refuse exporters that write to stdout. A function: it may
+   * come to (an instrumented app that turns out to be a stdio server); the console exporter is
+   * accepted and writes to stderr from then on.
+   */
+  stdoutIsProtocol?: boolean | (() => boolean);
   env?: Record<string, string | undefined>;
+  /**
+   * The diag logger to put back after the trace SDK starts (it installs a console logger when
+   * OTEL_LOG_LEVEL is set, and stdout may carry MCP). @default a plain stderr logger
+   */
+  diagLogger?: DiagLogger;
   /**
    * More readers of toolscope's metrics besides Prometheus and OTLP (an embedding
    * app's own exporter, an in-memory reader in tests), made by this function. They
@@ -101,7 +112,7 @@ export interface TraceExportPlan {
 export function planTraceExport(
   config: TelemetryConfig,
   env: Record<string, string | undefined>,
-  stdoutIsProtocol: boolean,
+  stdoutIsProtocol: boolean | (() => boolean),
 ): TraceExportPlan {
   const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
     .split(',')
@@ -112,7 +123,7 @@ export function planTraceExport(
   const otlpUrl = tracesEndpoint ?? (endpoint ? `${endpoint.replace(/\/+$/, '')}/v1/traces` : undefined);
   if (exporters.includes('none')) return { kind: 'none' };
   if (exporters.includes('console')) {
-    if (stdoutIsProtocol) {
+    if (stdoutIsProtocol === true) {
       diag.warn(
         'toolscope: OTEL_TRACES_EXPORTER=console ignored: stdout carries the MCP protocol in stdio mode',
       );
@@ -252,7 +263,11 @@ export class Telemetry {
       );
       exporter = this.#exporter;
     } else if (this.traceExport.kind === 'console') {
-      exporter = new ConsoleSpanExporter();
+      const stdoutIsProtocol = options.stdoutIsProtocol;
+      exporter =
+        typeof stdoutIsProtocol === 'function'
+          ? new StdioSafeConsoleExporter(stdoutIsProtocol)
+          : new ConsoleSpanExporter();
     }
     if (exporter) {
       // Every span is recorded; the tail sampler decides per call which traces reach the batch processor.
@@ -287,7 +302,7 @@ export class Telemetry {
         instrumentations: [],
       });
       // NodeSDK installs a console diag logger when OTEL_LOG_LEVEL is set; stdout may carry MCP.
-      diag.setLogger(new StderrDiagLogger(), {
+      diag.setLogger(options.diagLogger ?? new StderrDiagLogger(), {
         logLevel: diagLevelFrom(env.TOOLSCOPE_LOG_LEVEL ?? env.OTEL_LOG_LEVEL),
         suppressOverrideMessage: true,
       });
@@ -306,7 +321,9 @@ export class Telemetry {
     if (this.#prometheus && (options.servePrometheus ?? true)) {
       const host = env.OTEL_EXPORTER_PROMETHEUS_HOST ?? config.prometheus.host;
       const port = Number(env.OTEL_EXPORTER_PROMETHEUS_PORT ?? config.prometheus.port);
-      this.#metricsServer = new MetricsServer(host, port, (req, res) => this.handleMetrics(req, res));
+      // Only the default port may be taken quietly: the second toolscope on a host finds it in use.
+      const chosen = env.OTEL_EXPORTER_PROMETHEUS_PORT !== undefined || config.prometheus.port !== 9464;
+      this.#metricsServer = new MetricsServer(host, port, (req, res) => this.handleMetrics(req, res), chosen);
     }
   }
 
@@ -331,24 +348,30 @@ export class Telemetry {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('metrics are disabled\n');
       return;
     }
-    this.#prometheus.collect().then(
-      ({ resourceMetrics, errors }) => {
-        if (errors.length > 0) diag.debug(`toolscope: ${errors.length} errors while collecting metrics`);
-        const named = withPrometheusNames(resourceMetrics);
-        if (acceptsOpenMetrics(req.headers.accept)) {
-          res.writeHead(200, { 'content-type': OPENMETRICS_CONTENT_TYPE, vary: 'accept' });
-          res.end(serializeOpenMetrics(named));
-          return;
-        }
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', vary: 'accept' });
-        res.end(this.#serializer.serialize(named));
-      },
-      (error: unknown) => {
-        res
-          .writeHead(500, { 'content-type': 'text/plain' })
-          .end(`# failed to collect metrics: ${String(error)}\n`);
-      },
-    );
+    const prometheus = this.#prometheus;
+    // The host detector's attributes arrive asynchronously; a scrape in the first second would read the
+    // resource before they settle (the SDK logs an error for each such read). The OTLP reader waits too.
+    Promise.resolve(this.resource.waitForAsyncAttributes?.())
+      .catch(() => {})
+      .then(() => prometheus.collect())
+      .then(
+        ({ resourceMetrics, errors }) => {
+          if (errors.length > 0) diag.debug(`toolscope: ${errors.length} errors while collecting metrics`);
+          const named = withPrometheusNames(resourceMetrics);
+          if (acceptsOpenMetrics(req.headers.accept)) {
+            res.writeHead(200, { 'content-type': OPENMETRICS_CONTENT_TYPE, vary: 'accept' });
+            res.end(serializeOpenMetrics(named));
+            return;
+          }
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', vary: 'accept' });
+          res.end(this.#serializer.serialize(named));
+        },
+        (error: unknown) => {
+          res
+            .writeHead(500, { 'content-type': 'text/plain' })
+            .end(`# failed to collect metrics: ${String(error)}\n`);
+        },
+      );
   }
 
   /**

@@ -80,7 +80,7 @@ describe('AlertService', () => {
     service.onBreakerState({ service: 'svc', scope: 'service', state: 'open', time: now });
     service.onBreakerState({ service: 'svc', scope: 'service', state: 'open', time: now });
     expect(timers.flush()).toBe(1);
-    await service.stop();
+    await service.settled();
     expect(seen).toEqual(['a:breaker_open:firing']);
     expect(errors).toEqual(['broken']);
     now += 1000;
@@ -88,6 +88,30 @@ describe('AlertService', () => {
     timers.flush();
     expect(seen).toEqual(['a:breaker_open:firing', 'a:breaker_open:resolved']);
     expect(service.status().history).toHaveLength(2);
+  });
+
+  it('raises and resolves nothing once stopped: a service stopped on shutdown is not "resolved" (issue 18)', async () => {
+    const rules = builtinAlertRules().filter((r) => r.name === 'service_down');
+    const seen: string[] = [];
+    const timers = new ManualTimers();
+    let now = T0;
+    const service = new AlertService(new AlertEngine(rules), {
+      rules,
+      timers,
+      clock: () => now,
+      handlers: [recorder('a', seen)],
+    });
+    service.onUpstreamState({ service: 'svc', state: 'failed', time: now });
+    now += 120_000;
+    timers.flush();
+    service.evaluate();
+    expect(seen).toEqual(['a:service_down:firing']);
+    await service.stop();
+    now += 1000;
+    service.onUpstreamState({ service: 'svc', state: 'stopped', time: now });
+    timers.flush();
+    service.evaluate();
+    expect(seen).toEqual(['a:service_down:firing']);
   });
 
   it('evaluates early only when a verdict flips the anomaly state', () => {
@@ -196,7 +220,7 @@ describe('alerts config', () => {
     service.onUpstreamState({ service: 'svc', state: 'failed', time: T0 });
     service.evaluate();
     await service.stop();
-    expect(logged).toEqual(['error [alert service_down] service svc is failed']);
+    expect(logged).toEqual(['error alert service_down firing: service svc is failed']);
     expect(notified).toEqual(['critical']);
     expect(failed).toEqual(['ops']);
     expect(() =>

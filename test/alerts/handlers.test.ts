@@ -128,6 +128,8 @@ describe('MCP logging and log handlers', () => {
     handler.handle(event({ level: 'critical' }));
     handler.handle(event({ status: 'resolved' }));
     expect(sent.map(([l]) => l)).toEqual(['warning', 'critical', 'notice']);
+    // Resolved once, in words: the summary is the condition, the status says it is over (issue 18).
+    expect(sent[2]![1]).toMatchObject({ message: `resolved: ${event().summary}`, status: 'resolved' });
     expect(sent[0]![1]).toMatchObject({
       logger: 'toolscope.alerts',
       message: event().summary,
@@ -141,11 +143,11 @@ describe('MCP logging and log handlers', () => {
     const handler = createLogAlertHandler((level, message) => lines.push(`${level} ${message}`));
     handler.handle(event({ level: 'critical' }));
     handler.handle(event());
-    handler.handle(event({ status: 'resolved', summary: 'resolved: x' }));
+    handler.handle(event({ status: 'resolved', summary: 'x' }));
     expect(lines).toEqual([
-      `error [alert error_rate] ${event().summary}`,
-      `warn [alert error_rate] ${event().summary}`,
-      'info [alert error_rate] resolved: x',
+      `error alert error_rate firing: ${event().summary}`,
+      `warn alert error_rate firing: ${event().summary}`,
+      'info alert error_rate resolved: x',
     ]);
   });
 });

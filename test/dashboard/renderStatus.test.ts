@@ -77,6 +77,27 @@ describe('renderStatus', () => {
     expect(text).toContain('pool storage 16 → 8 (capacity_drop)');
   });
 
+  it('says why a service failed under the services table, also a remote one with no stderr (issue 18)', () => {
+    const status = statusSnapshot([toolStatus('lookup_city')]);
+    status.services.push({
+      name: 'remote',
+      kind: 'remote',
+      url: 'https://mcp.example.invalid/mcp',
+      state: 'failed',
+      startedAt: NOW - 1000,
+      uptimeMs: 0,
+      restarts: 2,
+      lastError: 'fetch failed: getaddrinfo ENOTFOUND mcp.example.invalid',
+      tools: [],
+      stderrTail: [],
+    });
+    const text = renderStatus(status, { url: 'http://127.0.0.1:8765', width: 120 });
+    expect(text).toMatch(/^remote +failed /m);
+    expect(text).toContain('✗ remote failed: fetch failed: getaddrinfo ENOTFOUND mcp.example.invalid');
+    expect(text.indexOf('✗ remote failed')).toBeLessThan(text.indexOf('TOOLS'));
+    expect(text).not.toContain('STDERR');
+  });
+
   it('drops the least useful columns to fit a narrow terminal, never the tool, p95 or anomaly', () => {
     const text = renderStatus(incident(), { url: 'http://127.0.0.1:8765', width: 60 });
     for (const line of text.split('\n')) expect([...line].length).toBeLessThanOrEqual(60);

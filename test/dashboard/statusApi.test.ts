@@ -91,7 +91,7 @@ describe('status API and dashboard routes', () => {
       stateDir: null,
       servePrometheus: false,
       downstream: 'inproc',
-      log: () => {},
+      logDestination: { write() {} },
     });
     // The runtime with a tuner beside it: what the status reads once the tuner is wired in.
     const host: StatusHost = {

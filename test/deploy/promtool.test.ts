@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs } from '../setup/needs.js';
 import { alertingRules, filesIn, PATHS, ROOT, recordingRules } from './deployFiles.js';
 
 /*
- * promtool (Debian's prometheus package, installed by .ci/run) checks the shipped
+ * promtool (Debian's prometheus package, installed by the test setup) checks the shipped
  * Prometheus config and rules, and runs the rules' unit tests in collector/tests.
  */
 
@@ -20,7 +21,7 @@ async function promtool(...args: string[]): Promise<{ code: number; output: stri
   } catch (error) {
     const failure = error as { code?: number | string; stdout?: string; stderr?: string };
     if (failure.code === 'ENOENT')
-      throw new Error('promtool is not installed: run `apt-get install -y prometheus` (.ci/run does this)');
+      throw new Error('promtool is not installed: run `apt-get install -y prometheus`');
     return { code: Number(failure.code ?? 1), output: `${failure.stdout ?? ''}${failure.stderr ?? ''}` };
   }
 }
@@ -28,6 +29,7 @@ async function promtool(...args: string[]): Promise<{ code: number; output: stri
 const rel = (path: string) => relative(ROOT, path);
 
 describe('promtool', () => {
+  needs('prometheus');
   let scratch = '';
   beforeAll(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'toolscope-promtool-'));

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,7 +20,7 @@ describe('toolscope status, top, export and profile against a running demo', () 
   const cli = (...args: string[]) =>
     run(process.execPath, [CLI, ...args], {
       env: { ...process.env, TOOLSCOPE_HOME: home, TOOLSCOPE_LOG_LEVEL: 'error', TOOLSCOPE_URL: '' },
-      timeout: 20_000,
+      timeout: 120_000,
     });
 
   beforeAll(async () => {
@@ -46,7 +46,7 @@ describe('toolscope status, top, export and profile against a running demo', () 
     }, 15_000);
     // A few seconds of traffic first.
     await new Promise((resolve) => setTimeout(resolve, 3000));
-  }, 30_000);
+  }, 300_000);
 
   afterAll(async () => {
     if (demo.exitCode === null) {
@@ -67,6 +67,39 @@ describe('toolscope status, top, export and profile against a running demo', () 
       transport: 'http',
       tokenRequired: false,
     });
+  });
+
+  it('says which instance it picked, and lists the others running (issue 18)', async () => {
+    // Another live instance, recorded earlier: this test's own process stands in for it.
+    const other = { pid: process.pid, url: 'http://127.0.0.1:9', mode: 'gateway', transport: 'http' };
+    const file = join(home, 'instances', `${process.pid}.json`);
+    await writeFile(
+      file,
+      JSON.stringify({
+        ...other,
+        version: '0',
+        startedAt: 1,
+        tokenRequired: false,
+        cwd: home,
+        config: '/x/other.json',
+      }),
+    );
+    try {
+      const { stderr } = await cli('status');
+      expect(stderr).toContain(`toolscope: using demo at ${url} (pid ${demo.pid}, started`);
+      expect(stderr).toContain(`also running: gateway at http://127.0.0.1:9 (pid ${process.pid}`);
+      expect(stderr).toContain('/x/other.json');
+      expect(stderr).toContain('Pick one with --url');
+      // export once picked an instance silently: it says the same, its stdout stays the document.
+      const exported = await cli('export', '--format', 'csv');
+      expect(exported.stderr).toContain(`toolscope: using demo at ${url}`);
+      expect(exported.stderr).toContain('also running: gateway at http://127.0.0.1:9');
+      expect(exported.stdout).not.toContain('using demo');
+      // With --url nothing is picked, so nothing is said.
+      expect((await cli('status', '--url', url)).stderr).toBe('');
+    } finally {
+      await rm(file, { force: true });
+    }
   });
 
   it('status prints services and tools as tables', async () => {

@@ -58,7 +58,7 @@ describe('status API of a gateway serving MCP over stdio', () => {
     });
     for (let i = 0; i < 5; i++)
       await gateway.client.callTool({ name: 'fixture_echo', arguments: { message: `m${i}` } });
-  }, 30_000);
+  }, 300_000);
 
   afterAll(async () => {
     await gateway?.close();

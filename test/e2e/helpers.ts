@@ -54,13 +54,17 @@ export async function startHttpGateway(
     process.execPath,
     [CLI, 'gateway', '--config', configPath, '--http', '--port', '0', ...extraArgs],
     {
-      env: { ...process.env, TOOLSCOPE_LOG_LEVEL: 'error', ...env },
+      // Where it serves is an info line.
+      env: { ...process.env, TOOLSCOPE_LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   let stderr = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${stderr}`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`gateway did not start: ${stderr}`)),
+      15_000 * WAIT_SLACK,
+    );
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       const match = /MCP at (http:\/\/[^\s]+)\/mcp/.exec(stderr);
@@ -96,13 +100,20 @@ export async function httpClient(url: string, headers: Record<string, string> = 
   return { client, transport, close: () => client.close() };
 }
 
-/** Poll until `check` passes or `timeoutMs` elapses. */
+/**
+ * How much longer than its nominal bound a wait may take before it counts as a hang. Waits end as
+ * soon as what they wait for happens, so the slack costs a passing test nothing; it keeps a machine
+ * busy with other work from turning a slow start into a failure.
+ */
+export const WAIT_SLACK = 4;
+
+/** Poll until `check` passes or `timeoutMs` (times {@link WAIT_SLACK}) elapses. */
 export async function eventually<T>(
   check: () => Promise<T> | T,
   timeoutMs = 10_000,
   intervalMs = 100,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + timeoutMs * WAIT_SLACK;
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {

@@ -107,7 +107,7 @@ beforeAll(async () => {
     TOOLSCOPE_LOG_LEVEL: 'debug',
     WEATHER_API_KEY: SECRET,
   });
-}, 30_000);
+}, 300_000);
 
 afterAll(async () => {
   await gateway?.stop();

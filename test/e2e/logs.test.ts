@@ -71,7 +71,7 @@ beforeAll(async () => {
     }),
     startHttpGateway(config, [], { OTEL_EXPORTER_PROMETHEUS_PORT: '0', TOOLSCOPE_LOG_LEVEL: 'info' }),
   ]);
-}, 30_000);
+}, 300_000);
 
 afterAll(async () => {
   await Promise.all([debugGateway?.stop(), quietGateway?.stop()]);
@@ -125,5 +125,66 @@ describe('structured logs', () => {
     const lines = jsonLines(quietGateway.stderr());
     expect(lines.filter((l) => l.msg === 'tool call')).toEqual([]);
     expect(lines.every((l) => ['info', 'warn', 'error', 'fatal'].includes(String(l.level)))).toBe(true);
+  });
+});
+
+describe('one log format per process, from start to stop (issue 18, item 6)', () => {
+  let taken: Server;
+  let takenPort: number;
+
+  beforeAll(async () => {
+    // A Prometheus port the user chose, taken: a warning from OpenTelemetry's diag, through toolscope's log.
+    taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    takenPort = (taken.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => taken.close(() => resolve()));
+  });
+
+  /** A gateway's whole stderr at info: startup, the diag warning, a call, shutdown. */
+  async function lifetime(format: 'json' | 'text'): Promise<string[]> {
+    const config = await writeConfig({
+      mcpServers: {
+        fixture: { command: process.execPath, args: [FIXTURE] },
+      },
+    });
+    const gateway = await startHttpGateway(config, [], {
+      TOOLSCOPE_LOG_FORMAT: format,
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(takenPort),
+    });
+    try {
+      const { client, close } = await httpClient(`${gateway.url}/mcp`);
+      await client.callTool({ name: 'fixture_echo', arguments: { message: 'one' } });
+      await close();
+      await eventually(() => expect(gateway.stderr()).toMatch(/EADDRINUSE/));
+    } finally {
+      await gateway.stop();
+    }
+    return gateway
+      .stderr()
+      .split('\n')
+      .filter((line) => line !== '');
+  }
+
+  it('JSON: every line is one JSON record with a level and a message', async () => {
+    const lines = await lifetime('json');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      expect(record, line).toMatchObject({ level: expect.any(String), msg: expect.any(String) });
+    }
+    const records = lines.map((line) => JSON.parse(line) as { level: string; msg: string });
+    expect(records.some((r) => r.level === 'warn' && r.msg.includes('EADDRINUSE'))).toBe(true);
+    expect(records.some((r) => r.level === 'info' && r.msg.startsWith('gateway serving'))).toBe(true);
+  });
+
+  it('text: every line is `time level message`, none is JSON', async () => {
+    const lines = await lifetime('text');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines)
+      expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} (trace|debug|info |warn |error|fatal) \S/);
+    expect(lines.some((line) => / warn {2}.*EADDRINUSE/.test(line))).toBe(true);
   });
 });

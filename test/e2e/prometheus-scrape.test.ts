@@ -1,15 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_LABELS, withUnitSuffix } from '../../src/telemetry/index.js';
+import { needs } from '../setup/needs.js';
 import { eventually, FIXTURE, httpClient, startHttpGateway, textOf, writeConfig } from './helpers.js';
-import { freePort, PrometheusServer, requirePrometheus } from './prometheusServer.js';
+import { freePort, PrometheusServer } from './prometheusServer.js';
 
 // A real Prometheus (Debian's package, installed by .ci/run) scrapes the gateway's /metrics.
 describe('Prometheus scraping the gateway', () => {
   let gateway: Awaited<ReturnType<typeof startHttpGateway>>;
   let prometheus: PrometheusServer;
 
+  const prometheusPackage = needs('prometheus');
+
   beforeAll(async () => {
-    requirePrometheus();
+    if (!prometheusPackage.installed) return;
     const config = await writeConfig({
       mcpServers: { fixture: { command: process.execPath, args: [FIXTURE] } },
     });
@@ -102,17 +105,12 @@ describe('Prometheus scraping the gateway', () => {
   });
 
   it('exposes upstream health and pool state as gauges', async () => {
-    // Polled: on a loaded machine one scrape can exceed the test's 1 s timeout, and Prometheus then
-    // marks every series stale until the next one.
-    await eventually(
-      async () => {
-        const up = await prometheus.query('toolscope_upstream_up{toolscope_service="fixture"}');
-        expect(up[0]?.value).toBe(1);
-        const limit = await prometheus.query('toolscope_pool_limit{toolscope_pool="fixture"}');
-        expect(limit[0]?.value).toBeGreaterThan(0);
-      },
-      10_000,
-      500,
-    );
+    // Whatever the scrape before the calls saw, a later one shows the service up and its pool.
+    await eventually(async () => {
+      const up = await prometheus.query('toolscope_upstream_up{toolscope_service="fixture"}');
+      expect(up[0]?.value).toBe(1);
+      const limit = await prometheus.query('toolscope_pool_limit{toolscope_pool="fixture"}');
+      expect(limit[0]?.value).toBeGreaterThan(0);
+    }, 30_000);
   });
 });

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,23 +14,6 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-}
-
-/** Whether Debian's `prometheus` is installed (`.ci/run` installs it). */
-export function havePrometheus(): boolean {
-  try {
-    execFileSync('prometheus', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Fail loudly (never skip) when Prometheus is missing: a skipped test must not pass as a passed one. */
-export function requirePrometheus(): void {
-  if (!havePrometheus()) {
-    throw new Error('prometheus is not installed: run `apt-get install -y prometheus` (.ci/run does this)');
-  }
 }
 
 /** The exemplars Prometheus stored for one series. */

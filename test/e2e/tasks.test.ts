@@ -57,7 +57,7 @@ beforeAll(async () => {
     ...otlpEnv(receiver.url, 'gateway'),
     OTEL_EXPORTER_PROMETHEUS_PORT: '0',
   });
-}, 30_000);
+}, 300_000);
 
 afterAll(async () => {
   await gateway?.stop();

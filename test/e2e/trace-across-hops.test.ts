@@ -45,7 +45,7 @@ beforeAll(async () => {
     nodeArgs: [],
     args: [gateway.url],
   });
-}, 60_000);
+}, 300_000);
 
 afterAll(async () => {
   await gateway?.stop();

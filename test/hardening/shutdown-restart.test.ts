@@ -222,7 +222,7 @@ describe('SIGTERM with calls in flight, then a restart', () => {
     } finally {
       await receiver.stop();
     }
-  }, 30_000);
+  }, 300_000);
 
   it('answers a call that outlasts the shutdown timeout with an error and exits within the bound', async () => {
     const config = await writeConfig('cutoff', join(dir, 'state-cutoff'));
@@ -263,7 +263,7 @@ describe('SIGTERM with calls in flight, then a restart', () => {
     );
     expect(warned).toMatchObject({ inFlight: 1, cutOff: 1 });
     expect(await pidsWithEnv('TOOLSCOPE_TEST_MARKER', MARKER)).toEqual([]);
-  }, 30_000);
+  }, 300_000);
 });
 
 describe('toolscope proxy on SIGTERM', () => {
@@ -284,5 +284,5 @@ describe('toolscope proxy on SIGTERM', () => {
       await proxy.close().catch(() => {});
     }
     await eventually(async () => expect(await pidsWithEnv('TOOLSCOPE_TEST_MARKER', MARKER)).toEqual([]));
-  }, 30_000);
+  }, 300_000);
 });

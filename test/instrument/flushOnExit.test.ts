@@ -46,7 +46,8 @@ describe('flushOnExit', () => {
     const proc = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
     const code = await new Promise((resolve) => proc.once('exit', resolve));
     expect(code).toBe(3);
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Far below the 60 s the hanging export would hold it (a busy machine is slow to spawn Node).
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('flushes but leaves the exit to an app that handles SIGTERM itself', async () => {

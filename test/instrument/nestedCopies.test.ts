@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../e2e/helpers.js';
 import { OtlpReceiver, SPAN_KIND } from '../e2e/otlpReceiver.js';
-import { ensureSdk110, FIXTURES, only, otlpEnv, type Preload, runFixture } from './fixtureRun.js';
+import { FIXTURES, only, otlpEnv, type Preload, runFixture } from './fixtureRun.js';
 
 /**
  * A library that pins its own SDK: `node_modules/agent-lib/node_modules/@modelcontextprotocol/sdk`
@@ -29,7 +29,7 @@ Promise.all([server.connect(serverTransport), client.connect(clientTransport)])
 `;
 
 beforeAll(async () => {
-  await Promise.all([receiver.start(), ensureSdk110()]);
+  await receiver.start();
   app = await mkdtemp(join(tmpdir(), 'toolscope-nested-'));
   const modules = join(app, 'node_modules');
   const lib = join(modules, 'agent-lib');

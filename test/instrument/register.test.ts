@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../e2e/helpers.js';
 import { OtlpReceiver, type ReceivedSpan, SPAN_KIND } from '../e2e/otlpReceiver.js';
-import { ensureSdk110, type FixtureRun, only, otlpEnv, type Preload, runFixture } from './fixtureRun.js';
+import { type FixtureRun, only, otlpEnv, type Preload, runFixture } from './fixtureRun.js';
 
 /**
  * The register hook on unchanged apps: every module system × SDK line, each app
@@ -81,7 +81,7 @@ const CASES: Case[] = [
 const receiver = new OtlpReceiver();
 
 beforeAll(async () => {
-  await Promise.all([receiver.start(), ensureSdk110()]);
+  await receiver.start();
 }, 200_000);
 
 afterAll(async () => {
@@ -187,7 +187,7 @@ describe('hostile hooks', () => {
       expect(hostile.code, hostile.stderr).toBe(0);
       expect(hostile.output).toEqual(plain.output);
       expect(hostile.stdout).toBe(plain.stdout);
-      for (const site of ['"hostile-before"', '"hostile-after"', 'call observer', 'telemetry failed']) {
+      for (const site of ['hostile-before', 'hostile-after', 'call observer', 'telemetry failed']) {
         expect(
           hostile.stderr.split('\n').filter((line) => line.includes(site)),
           hostile.stderr,
@@ -206,13 +206,15 @@ describe('a collector that is down', () => {
       env: {
         ...otlpEnv('http://127.0.0.1:9', 'collector-down'),
         OTEL_BSP_SCHEDULE_DELAY: '60000',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '60000',
         TOOLSCOPE_SHUTDOWN_TIMEOUT_MS: '500',
       },
     });
     expect(down.code, down.stderr).toBe(0);
     expect(down.output).toEqual(plain.output);
-    // The exporter alone would retry for its 10 s timeout.
-    expect(Date.now() - started).toBeLessThan(6000);
+    // The exporter alone would retry for its 60 s timeout; the bound ends it long before (a busy
+    // machine takes seconds just to start Node, so the margin is wide).
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
 

@@ -1,10 +1,8 @@
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PROTOCOL_MODULE_PATTERN, protocolOf, resolveSdkModules } from '../../src/instrument/index.js';
 import { ROOT } from '../e2e/helpers.js';
-import { ensureSdk110, FIXTURES } from './fixtureRun.js';
-
-beforeAll(() => ensureSdk110(), 200_000);
+import { FIXTURES } from './fixtureRun.js';
 
 describe('resolveSdkModules', () => {
   it('finds the CJS and ESM Protocol modules of every installed SDK line, as the app resolves them', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setImmediate as immediate } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureRefusedError, CpuProfileCapture, topFunctions } from '../../src/profiling/index.js';
+import { WAIT_SLACK } from '../e2e/helpers.js';
 import {
   churningSite,
   fixtureHotLoop,
@@ -41,13 +42,16 @@ describe('CPU profile capture', () => {
     await busyUntil(pending, () => fixtureHotLoop(200_000));
     const result = await pending;
     expect(capture.running).toBe(false);
-    expect(Date.now() - started).toBeLessThan(3000);
+    // A bound for a hang (it stops by itself), with a busy machine's slack.
+    expect(Date.now() - started).toBeLessThan(3000 * WAIT_SLACK);
     expect(result.durationMs).toBeGreaterThanOrEqual(550);
 
     const profile = JSON.parse(await readFile(result.path, 'utf8'));
     expect(result.path.endsWith('.cpuprofile')).toBe(true);
     expect(Array.isArray(profile.nodes) && Array.isArray(profile.samples)).toBe(true);
-    expect(result.sampleCount).toBeGreaterThan(100);
+    // How many samples land in 0.6 s depends on how much CPU the machine gives this process; that
+    // there are samples, and whose they are, does not.
+    expect(result.sampleCount).toBeGreaterThan(0);
     const names = topFunctions(profile, 5).map((f) => f.functionName);
     expect(names).toContain('fixtureHotLoop');
     const hot = result.top.find((f) => f.functionName === 'fixtureHotLoop')!;

@@ -34,7 +34,7 @@ describe('automatic profile captures in the runtime', () => {
       stateDir: null,
       servePrometheus: false,
       downstream: 'inproc',
-      log: () => {},
+      logDestination: { write() {} },
     });
     await runtime.start();
   });

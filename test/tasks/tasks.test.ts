@@ -129,6 +129,9 @@ describe('TaskRegistry', () => {
 
 describe('TaskLifecycle and TaskRouter', () => {
   it('traces a task from creation to its terminal status, linked to the creating call', async () => {
+    // Epoch times as the gateway sees them: OpenTelemetry reads a small number (1300) as milliseconds
+    // since process start once the process is older than that, so the times must be real dates.
+    const t0 = Date.UTC(2026, 0, 1, 12);
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
     const tracer = provider.getTracer('test');
@@ -146,23 +149,23 @@ describe('TaskLifecycle and TaskRouter', () => {
         return {
           taskId: 'up-1',
           status: 'completed',
-          createdAt: new Date(1000).toISOString(),
-          lastUpdatedAt: new Date(1300).toISOString(),
+          createdAt: new Date(t0).toISOString(),
+          lastUpdatedAt: new Date(t0 + 300).toISOString(),
         };
       },
     };
-    let now = 1000;
+    let now = t0;
     const router = new TaskRouter({ upstreams: new Map([['jobs', upstream]]), tracer, now: () => now });
     try {
       const created = router.created(
         'store',
         tool,
-        { task: { taskId: 'up-1', status: 'working', createdAt: new Date(1000).toISOString(), ttl: 60_000 } },
+        { task: { taskId: 'up-1', status: 'working', createdAt: new Date(t0).toISOString(), ttl: 60_000 } },
         trace.setSpan(ROOT_CONTEXT, origin),
       );
       const id = (created.task as { taskId: string }).taskId;
       expect(id).not.toBe('up-1');
-      now = 1400;
+      now = t0 + 400;
       const result = await router.handle('tasks/result', { taskId: id }, 'store', {
         signal: new AbortController().signal,
         traceContext: undefined,
@@ -187,7 +190,7 @@ describe('TaskLifecycle and TaskRouter', () => {
         'working',
         'completed',
       ]);
-      expect(span?.endTime).toEqual([1, 300_000_000]);
+      expect(span?.endTime).toEqual([Math.floor((t0 + 300) / 1000), 300_000_000]);
       const originSpan = exporter.getFinishedSpans().find((s) => s.name === 'tools/call jobs_sum');
       expect(originSpan?.attributes['toolscope.task.id']).toBe(id);
     } finally {

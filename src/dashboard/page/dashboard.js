@@ -13,7 +13,12 @@
     '#65a30d',
     '#475569',
   ];
-  const LATENCY_COLORS = { p50: '#2a9d8f', p95: '#e76f51', p99: '#6d28d9' };
+  // Three hues far apart (green, orange, blue), told apart with colour-vision deficiencies too.
+  const LATENCY_COLORS = { p50: '#16a34a', p95: '#ea580c', p99: '#1d4ed8' };
+  /** The error-rate chart's window: per-second rates of a few calls zigzag between 0 and 60 %. */
+  const ERROR_WINDOW_S = 10;
+  /** Fewer calls than this in the window: no rate is drawn (one failure would read as a spike). */
+  const ERROR_MIN_CALLS = 10;
   const POOL_COLORS = { limit: '#1d2330', inFlight: '#2563eb', waited: '#d97706' };
   const ANOMALY_BAND = 'rgba(220, 38, 38, 0.16)';
   const charts = new Map();
@@ -118,6 +123,42 @@
   }
 
   const axisValues = (format) => (_u, values) => values.map((v) => (v === null ? '' : format(v)));
+  /**
+   * Time ticks as a clock (`18:24:30`, `:35` within a minute), never a date: uPlot's default puts
+   * the date under the first tick of every chart. The labels drawn are kept in `data-x-ticks`.
+   */
+  function timeAxisValues(container) {
+    return (_u, values) => {
+      let lastMinute = '';
+      const labels = values.map((v) => {
+        if (v === null) return '';
+        const d = new Date(v * 1000);
+        const two = (n) => String(n).padStart(2, '0');
+        const minute = `${two(d.getHours())}:${two(d.getMinutes())}`;
+        const label = minute === lastMinute ? `:${two(d.getSeconds())}` : `${minute}:${two(d.getSeconds())}`;
+        lastMinute = minute;
+        return label;
+      });
+      container.dataset.xTicks = labels.join(' ');
+      return labels;
+    };
+  }
+
+  /**
+   * A tool's error rate in % over the last `ERROR_WINDOW_S` buckets (failed calls over calls),
+   * null while the window holds fewer than `ERROR_MIN_CALLS` calls.
+   */
+  function windowedErrorRate(s) {
+    return s.calls.map((_, i) => {
+      let calls = 0;
+      let failed = 0;
+      for (let j = Math.max(0, i - ERROR_WINDOW_S + 1); j <= i; j++) {
+        calls += s.calls[j];
+        failed += s.errors[j] + s.toolErrors[j];
+      }
+      return calls >= ERROR_MIN_CALLS ? (failed / calls) * 100 : null;
+    });
+  }
   // Axis labels are compact: the chart's heading carries the unit.
   const axisMs = (v) => {
     if (v === 0) return '0';
@@ -157,7 +198,7 @@
         cursor: { drag: { x: false, y: false }, points: { show: false } },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         axes: [
-          { stroke: '#6b7280' },
+          { stroke: '#6b7280', values: timeAxisValues(container) },
           { stroke: '#6b7280', size: 56, values: axisValues(options.format || shortNumber) },
         ],
         series: [{}, ...series],
@@ -167,6 +208,8 @@
       container,
     );
     container.dataset.chart = id;
+    // What is drawn, for a look from the browser's console (and the page tests).
+    container.chartData = () => plot.data;
     entry.plot = plot;
     entry.observer = new ResizeObserver(() => {
       const next = Math.max(200, container.clientWidth);
@@ -342,6 +385,20 @@
         ),
       ),
     );
+    if (rows.length === 0)
+      rows.push(
+        h(
+          'tr',
+          {},
+          h(
+            'td',
+            { colspan: 7, class: 'muted' },
+            status.mode === 'register'
+              ? "none: the tools run in this app's own MCP servers"
+              : 'none configured',
+          ),
+        ),
+      );
     replaceChildren('services', h('thead', {}, head), h('tbody', {}, rows));
   }
 
@@ -393,7 +450,8 @@
               { class: `chip ${a.severity === 'critical' ? 'bad' : 'warn'}`, title: a.reasons.join('\n') },
               `${a.class === 'overload' ? 'overload' : 'fault'} ${a.severity}`,
             );
-          return a.score.toFixed(2);
+          // Below the threshold: the score (capped at 0.499) would round to the threshold itself.
+          return h('span', { class: 'muted', title: `score ${a.score.toFixed(3)}, below 0.5` }, 'normal');
         },
       ],
     ];
@@ -535,13 +593,7 @@
         (s) => s.cpuMicros.map((v) => (v === null ? null : v / 1000)),
         (v) => `${+v.toFixed(2)}`,
       );
-      drawPerTool(
-        status,
-        'errors',
-        'error-chart',
-        (s) => s.calls.map((c, i) => (c > 0 ? ((s.errors[i] + s.toolErrors[i]) / c) * 100 : null)),
-        (v) => `${+v.toFixed(1)}`,
-      );
+      drawPerTool(status, 'errors', 'error-chart', windowedErrorRate, (v) => `${+v.toFixed(1)}`);
     }
     document.body.dataset.updated = String(status.now);
   }
