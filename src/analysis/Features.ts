@@ -171,8 +171,15 @@ export function callKind(obs: CallObservation): CallKind {
  */
 function cpuIsTheCalls(obs: CallObservation): boolean {
   const attribution = obs.cpuAttribution ?? 'call';
-  return attribution === 'call' || (obs.inFlightDuringCall !== undefined && obs.inFlightDuringCall <= 1);
+  if (attribution === 'call') return true;
+  if (obs.inFlightDuringCall === undefined || obs.inFlightDuringCall > 1) return false;
+  // An upstream process's CPU comes from the kernel's 10 ms ticks: a shorter call reads 0 or 10 ms
+  // at random, which looked like a CPU anomaly on every error burst and leak in the incident lab.
+  return attribution !== 'upstream_process' || (obs.cpuWindowMs ?? 0) >= UPSTREAM_CPU_MIN_WINDOW_MS;
 }
+
+/** Ten ticks of /proc's CPU counters: the shortest window whose upstream CPU is within ~10 %. */
+const UPSTREAM_CPU_MIN_WINDOW_MS = 100;
 
 /** Writes the transformed features of `obs` into `out` (NaN where not informative). */
 export function extractFeatures(obs: CallObservation, kind: CallKind, out: Float64Array): void {

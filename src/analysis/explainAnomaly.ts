@@ -59,6 +59,8 @@ function bytes(v: number): string {
 function times(recent: number, typical: number): string {
   if (!(typical > 0)) return 'up from 0';
   const r = recent / typical;
+  // Past 1000× the typical figure is next to nothing: a ratio would only say how small.
+  if (r >= 1000) return 'up from next to nothing';
   return r >= 10 ? `${r.toFixed(0)}× typical` : `${r.toFixed(1)}× typical`;
 }
 
