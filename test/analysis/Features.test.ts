@@ -4,6 +4,7 @@ import type { CallObservation } from '../../src/pipeline/CallObservation.js';
 
 const call = (change: Partial<CallObservation>): CallObservation => ({
   ref: { service: 'svc', tool: 'work', key: 'svc/work' },
+  agent: undefined,
   startTime: 1_700_000_000_000,
   durationMs: 40,
   queueWaitMs: 0,
