@@ -12,6 +12,8 @@ const call = (change: Partial<CallObservation>): CallObservation => ({
   outputBytes: 10,
   inFlightAtStart: 0,
   outcome: 'success',
+  errorType: undefined,
+  attempts: 1,
   ...change,
 });
 
