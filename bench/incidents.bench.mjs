@@ -419,6 +419,8 @@ function report() {
     const p99Ratio = tuner.incident.p99 / def.incident.p99;
     const goodputRatio = tuner.incident.goodput / def.incident.goodput;
     const noHarm = p99Ratio <= 1.05 && goodputRatio >= 0.95;
+    // A tuner that never moved the limit ran exactly the default: the ratios are run-to-run noise.
+    const idle = tuner.runs.every((r) => r.decisions.length === 0);
     const saturated = scenario.expect === 'overload';
     const vsBest =
       saturated && statics.length > 1
@@ -431,7 +433,7 @@ function report() {
       scenario.name,
       `${fmt(p99Ratio, 2)}×`,
       `${fmt(goodputRatio, 3)}×`,
-      mark(noHarm),
+      idle ? 'no action (same as the default)' : mark(noHarm),
       vsBest
         ? `${pct(vsBest.goodput)} / ${fmt(vsBest.p99, 2)}× ${mark(vsBest.goodput >= 0.95 && vsBest.p99 <= 1.3)}`
         : bound
