@@ -50,7 +50,8 @@ export async function startGateway({ services, toolscope, t0 }) {
     env: {
       ...process.env,
       HOME: dir,
-      TOOLSCOPE_LOG_LEVEL: 'error',
+      // The address is an info line.
+      TOOLSCOPE_LOG_LEVEL: 'info',
       OTEL_EXPORTER_PROMETHEUS_PORT: String(await freePort()),
     },
   });
