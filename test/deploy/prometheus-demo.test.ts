@@ -208,11 +208,20 @@ describe('reference deployment: shipped Prometheus config, rules and dashboards 
   it('every panel query and annotation of every dashboard returns data', async () => {
     const empty: string[] = [];
     let checked = 0;
+    // Tuning decisions are events: the tuner rightly holds the demo's slowed tool (issue 16), so its
+    // drill-down panel may be empty; it must show whatever decisions the run made on any pool.
+    const anyDecision = (await rangeQuery('sum(toolscope_tuning_decisions_total)')).length > 0;
     for (const dashboard of dashboards().values()) {
       for (const query of dashboardQueries(dashboard)) {
         const result = await rangeQuery(interpolate(query.expr, variables(dashboard.uid)));
         checked++;
-        if (!result.some((series) => series.values.length > 0)) empty.push(query.where);
+        if (result.some((series) => series.values.length > 0)) continue;
+        if (query.expr.includes('toolscope_tuning_decisions_total')) {
+          const everyPool = { ...variables(dashboard.uid), service: '.*', tool: '.*' };
+          const all = await rangeQuery(interpolate(query.expr.replaceAll(':regex}', '}'), everyPool));
+          if (all.some((series) => series.values.length > 0) === anyDecision) continue;
+        }
+        empty.push(query.where);
       }
     }
     expect(checked).toBeGreaterThan(30);

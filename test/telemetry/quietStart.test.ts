@@ -22,7 +22,7 @@ function scrape(telemetry: Telemetry): Promise<string> {
       writeHead: () => res,
       end: (body: string) => resolve(String(body)),
     };
-    telemetry.handleMetrics({} as never, res as never);
+    telemetry.handleMetrics({ headers: {} } as never, res as never);
   });
 }
 
