@@ -153,6 +153,7 @@ export class ModernExchange {
       name: method === 'resources/read' ? String(params.uri ?? '') : (params.name as string | undefined),
       principal: this.#principal,
       capabilities: this.#envelope.clientCapabilities,
+      clientInfo: this.#envelope.clientInfo,
       logLevel: this.#envelope.logLevel,
       tracer: this.#host.tracer,
       context: context.traceContext,
@@ -235,6 +236,12 @@ export class ModernExchange {
       : [];
     const subscriber: Caller & ScopeMember = {
       id: `listen-${String(request.id)}`,
+      era: 'modern',
+      identity: () => ({
+        capabilities: this.#envelope.clientCapabilities,
+        clientInfo: this.#envelope.clientInfo,
+        logLevel: undefined,
+      }),
       supports: () => false,
       serverRequest: () => Promise.reject(new Error('no requests on a subscription')),
       deliver: (notification) => send(notification.method, { ...notification.params, _meta: undefined }),
