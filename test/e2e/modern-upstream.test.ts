@@ -7,9 +7,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startHttpGateway, textOf, writeConfig } from './helpers.js';
+import { otlpEnv } from '../instrument/fixtureRun.js';
+import { eventually, ROOT, startHttpGateway, textOf, writeConfig } from './helpers.js';
 import { type LegacyClient, legacyClient } from './legacyClient.js';
 import { modernClient } from './modernClient.js';
+import { OtlpReceiver, SPAN_KIND } from './otlpReceiver.js';
 
 const MODERN_SERVER = join(ROOT, 'test/fixtures/modern-server.mjs');
 
@@ -44,16 +46,25 @@ describe('2026-07-28 servers behind the gateway', () => {
   let gateway: Awaited<ReturnType<typeof startHttpGateway>>;
   let url: string;
   const open: Array<{ close(): Promise<unknown> }> = [];
+  const receiver = new OtlpReceiver();
 
   beforeAll(async () => {
-    server = await startModernServer();
+    await receiver.start();
+    server = await startModernServer({ MODERN_TOOLS_TTL_MS: '120000' });
     const config = await writeConfig({
       mcpServers: {
         web: { type: 'http', url: server.url },
-        local: { command: process.execPath, args: [MODERN_SERVER, '--stdio'] },
+        local: {
+          command: process.execPath,
+          args: [MODERN_SERVER, '--stdio'],
+          env: { MODERN_TOOLS_TTL_MS: '60000', MODERN_LIST_SCOPE: 'public' },
+        },
       },
     });
-    gateway = await startHttpGateway(config);
+    gateway = await startHttpGateway(config, [], {
+      ...otlpEnv(receiver.url, 'gateway'),
+      OTEL_EXPORTER_PROMETHEUS_PORT: '0',
+    });
     url = `${gateway.url}/mcp`;
   }, 30_000);
 
@@ -61,6 +72,67 @@ describe('2026-07-28 servers behind the gateway', () => {
     await Promise.all(open.map((client) => client.close().catch(() => {})));
     await gateway?.stop();
     await server?.stop();
+    await receiver.stop();
+  });
+
+  it('server/discover is spanned, and a multi round-trip call is one trace', async () => {
+    const client = await legacyClient(url, { name: 'traced', sampling: true });
+    open.push(client);
+    const result = await client.client.callTool({
+      name: 'web_ask_sampling',
+      arguments: { prompt: 'traced' },
+    });
+    expect(textOf(result)).toBe('sampled: answer from traced for traced');
+    const discover = await eventually(() => {
+      const span = receiver.spans.find((s) => s.name === 'server/discover' && s.kind === SPAN_KIND.client);
+      if (!span) throw new Error('no server/discover span yet');
+      return span;
+    });
+    expect(discover.attributes['mcp.method.name']).toBe('server/discover');
+    expect(discover.attributes['mcp.protocol.version']).toBe('2026-07-28');
+    const { call, rounds, sampling } = await eventually(() => {
+      const call = receiver.spans.find(
+        (s) => s.kind === SPAN_KIND.server && s.name === 'tools/call web_ask_sampling',
+      );
+      if (!call) throw new Error('no call span yet');
+      const trace = receiver.trace(call.traceId);
+      const rounds = trace.filter((s) => s.kind === SPAN_KIND.client && s.name === 'tools/call ask_sampling');
+      const sampling = trace.filter((s) => s.name === 'sampling/createMessage');
+      if (rounds.length < 2 || sampling.length < 1) throw new Error('the round trip is not all in yet');
+      return { call, rounds, sampling };
+    });
+    // Both rounds to the server, and the question relayed to the client, belong to the call.
+    expect(rounds).toHaveLength(2);
+    for (const span of [...rounds, ...sampling]) expect(span.traceId).toBe(call.traceId);
+    expect(sampling.every((span) => span.kind === SPAN_KIND.client)).toBe(true);
+  });
+
+  it('a modern client gets cache hints no longer or more public than the server gave', async () => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/list',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/list',
+        params: {
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        },
+      }),
+    });
+    const text = await response.text();
+    const body = JSON.parse(text.includes('data:') ? (text.split('data:').pop() ?? '') : text);
+    // "web" keeps its lists for 2 minutes privately, "local" for 1 minute publicly; toolscope's own
+    // default is 5 minutes, public: the shortest, and private.
+    expect(body.result).toMatchObject({ resultType: 'complete', ttlMs: 60_000, cacheScope: 'private' });
   });
 
   it('finds both servers speaking 2026-07-28 and lists their tools, prompts and resources', async () => {
