@@ -82,6 +82,8 @@ export class ModernExchange {
     const list = LIST_KEYS[method];
     if (list) {
       const [key, items] = list;
+      // Stale-while-revalidate, as for sessions: what has outlived its TTL is reloaded in the background.
+      for (const service of this.#scope.services) this.#host.upstreams.get(service)?.refreshIfStale();
       return completeResult({ [key]: items(this.#scope) }, this.#host.serverInfo(), this.#host.cacheHint());
     }
     if (INPUT_REQUIRED_METHODS.has(method) || method === 'completion/complete')
