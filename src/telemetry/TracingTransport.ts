@@ -377,8 +377,12 @@ export class TracingTransport implements Transport {
     if (error) {
       statusCode = String(error.code);
       description = error.message;
-      // Server side, "the caller asked for something we cannot serve" is not an error (semconv).
-      if (side === 'client' || !sc.SERVER_NON_ERROR_CODES.has(error.code ?? 0)) errorType = statusCode;
+      // Server side, "the caller asked for something we cannot serve" is not an error (semconv). Nor is
+      // a 2025-11-25 server refusing `server/discover`: that is how toolscope learns which revision it
+      // speaks, on every start, and an error there would keep a trace per upstream and per session.
+      const probed = side === 'client' && method === 'server/discover';
+      if (!probed && (side === 'client' || !sc.SERVER_NON_ERROR_CODES.has(error.code ?? 0)))
+        errorType = statusCode;
       span.setAttribute(sc.ATTR_RPC_RESPONSE_STATUS_CODE, statusCode);
     } else if (result?.isError === true && method === 'tools/call') {
       errorType = sc.ERROR_TYPE_TOOL_ERROR;
