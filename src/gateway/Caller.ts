@@ -10,6 +10,16 @@ export interface Caller {
   /** Unique per caller (for logs and task ownership). */
   readonly id: string;
   /**
+   * The revision the caller speaks: a `legacy` (2025-11-25) caller is asked for input with
+   * server-to-client requests, a `modern` (2026-07-28) one with `input_required` results.
+   */
+  readonly era: 'legacy' | 'modern';
+  /**
+   * Who the caller says it is, as a 2026-07-28 request envelope carries it upstream: its declared
+   * capabilities, its client info and the log level it asked for.
+   */
+  identity(): CallerIdentity;
+  /**
    * Whether the caller declared the client capability a server request needs: `sampling`,
    * `elicitation` (form), `elicitation.url`, `roots`.
    */
@@ -27,6 +37,13 @@ export interface Caller {
   deliver(notification: JsonRpcNotification, origin: JsonRpcId | undefined): void;
   /** Whether the caller asked for log messages at `level` (on connections it shares with others). */
   wantsLog(level: unknown): boolean;
+}
+
+/** What a 2026-07-28 request envelope says about the client a request is made for. */
+export interface CallerIdentity {
+  readonly capabilities: Record<string, unknown>;
+  readonly clientInfo: Record<string, unknown> | undefined;
+  readonly logLevel: string | undefined;
 }
 
 /** One downstream request being served upstream: who asked, under which id. */

@@ -4,7 +4,7 @@ import { type IncomingRequestContext, JsonRpcPeer } from '../jsonrpc/JsonRpcPeer
 import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest } from '../jsonrpc/messages.js';
 import { JsonRpcCode, type Pipeline, ToolscopeError } from '../pipeline/index.js';
 import { isTaskRequest, type TaskRouter } from '../tasks/index.js';
-import { type Caller, declares } from './Caller.js';
+import { type Caller, type CallerIdentity, declares } from './Caller.js';
 import type { ConnectionHost } from './ConnectionHost.js';
 import { isLogLevel, logLevelAdmits } from './logLevels.js';
 import { routeRequest } from './routeRequest.js';
@@ -100,6 +100,17 @@ export class DownstreamSession implements ScopeMember, Caller {
   }
 
   // ── Caller ──
+
+  readonly era = 'legacy';
+
+  identity(): CallerIdentity {
+    const params = this.clientParams;
+    return {
+      capabilities: (params?.capabilities as Record<string, unknown> | undefined) ?? {},
+      clientInfo: params?.clientInfo as Record<string, unknown> | undefined,
+      logLevel: this.logLevel,
+    };
+  }
 
   supports(capability: string): boolean {
     return declares(this.clientParams?.capabilities as Record<string, unknown> | undefined, capability);
@@ -364,7 +375,8 @@ export class DownstreamSession implements ScopeMember, Caller {
     const shared: Upstream[] = [];
     const own: Promise<unknown>[] = [];
     for (const source of this.#sources?.current() ?? []) {
-      if (!source.serving || !source.capabilities.logging) continue;
+      // A 2026-07-28 server hears the level with each request (the session's identity carries it).
+      if (!source.serving || !source.capabilities.logging || source.era === 'modern') continue;
       if (this.#sources?.owns(source) || source.owner === this)
         own.push(source.request('logging/setLevel', params, { signal: context.signal }).catch(noop));
       else shared.push(source);

@@ -22,7 +22,7 @@ import {
   ValidateStage,
 } from '../pipeline/index.js';
 import { TaskRouter } from '../tasks/index.js';
-import { ChildProcessTransport, WsClientTransport } from '../transport/index.js';
+import { ChildProcessTransport, ModernHttpTransport, WsClientTransport } from '../transport/index.js';
 import { type Caller, ownerOf, requiredCapability } from './Caller.js';
 import { DownstreamSession, type SessionHost } from './DownstreamSession.js';
 import type { ExchangeTransport } from './ExchangeTransport.js';
@@ -37,7 +37,8 @@ import { Scope } from './Scope.js';
 import { SessionSources, type SourceProvider } from './SessionSources.js';
 import { type Handshake, Upstream, type UpstreamListener, type UpstreamState } from './Upstream.js';
 import { UpstreamToolExecutor } from './UpstreamToolExecutor.js';
-import type { ListKind } from './upstreamLists.js';
+import { type EraMemory, fixedEra, learnedEra } from './upstreamEra.js';
+import { combineHints, type ListKind } from './upstreamLists.js';
 
 /** A service that runs in this process: each connection gets a fresh server attached to a transport. */
 export interface InProcessService {
@@ -102,6 +103,8 @@ interface ServiceSpec {
   readonly isolation: Isolation;
   /** Each connection is a process: bounded by `sessions.maxProcessesPerService`. */
   readonly processes: boolean;
+  /** What the service speaks, once a connection has found out (all its connections share it). */
+  readonly era: EraMemory;
 }
 
 /** What the gateway serves, on both revisions (2025-11-25 adds tasks; 2026-07-28 has them as an extension). */
@@ -182,6 +185,8 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
         kind: 'upstream',
         isolation: server.isolation,
         processes: server.kind === 'stdio',
+        // A server reached over WebSocket or SSE is a 2025 one: those transports are gone in 2026-07-28.
+        era: server.kind === 'remote' && server.transport !== 'http' ? fixedEra('legacy') : learnedEra(),
       });
     }
     for (const [name, service] of Object.entries(options.inProcess ?? {})) {
@@ -193,6 +198,7 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
         kind: 'in_process',
         isolation: 'shared',
         processes: false,
+        era: fixedEra('legacy'),
       });
       if (service.executor) this.#executors.set(name, service.executor);
     }
@@ -344,11 +350,15 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
 
   cacheHint(): { ttlMs: number; cacheScope: 'public' | 'private' } {
     // Lists change when a service announces it (clients hear it on subscriptions/listen); behind a
-    // token, what one caller sees is not for shared caches.
-    return {
+    // token, what one caller sees is not for shared caches. A 2026-07-28 service's own hint is
+    // honoured too: the lists hold its items no longer, and no more publicly, than it allows.
+    let hint: { ttlMs: number; cacheScope: 'public' | 'private' } = {
       ttlMs: this.config.toolscope.discovery.cacheTtlMs,
       cacheScope: this.config.toolscope.listen.token ? 'private' : 'public',
     };
+    for (const upstream of this.upstreams.values())
+      hint = combineHints(hint, upstream.cacheHint) as typeof hint;
+    return hint;
   }
 
   // ── SessionHost ──
@@ -454,6 +464,8 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
     // A shared connection logs at the most verbose level any of its sessions asked for;
     // each session then gets only the messages at or above its own level (and only its own).
     for (const upstream of upstreams) {
+      // A 2026-07-28 server hears each caller's level with each of its requests instead.
+      if (upstream.era === 'modern') continue;
       const level = mostVerbose([...this.#sessionsUsing(upstream)].map((session) => session.logLevel));
       if (level) upstream.request('logging/setLevel', { level }).catch(() => {});
     }
@@ -478,7 +490,9 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
   }
 
   isolated(service: string): boolean {
-    return this.clients === 'multi' && this.#specs.get(service)?.isolation === 'per-session';
+    const spec = this.#specs.get(service);
+    // A 2026-07-28 server keeps no state per client: every request says who it is for.
+    return this.clients === 'multi' && spec?.isolation === 'per-session' && spec.era.known() !== 'modern';
   }
 
   openLeg(service: string, sources: SessionSources): Upstream {
@@ -512,6 +526,7 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
       wrapTransport: wrap ? (transport) => wrap(transport, service) : undefined,
       listener: this.#listener,
       owner: session,
+      era: spec.era,
     });
     budget?.add(leg);
     this.#legs.add(leg);
@@ -547,6 +562,7 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
       discovery: this.config.toolscope.discovery,
       wrapTransport: wrap ? (transport) => wrap(transport, name) : undefined,
       listener: this.#listener,
+      era: spec.era,
     });
     this.upstreams.set(name, upstream);
     this.#executors.set(name, new UpstreamToolExecutor(upstream));
@@ -730,7 +746,12 @@ export class Gateway implements SessionHost, SourceProvider, ModernHost {
     if (server.transport === 'ws') return [() => new WsClientTransport(url, { headers: server.headers })];
     const sse = () => new SSEClientTransport(url, { requestInit, fetch: quietSignalFetch });
     if (server.transport === 'sse') return [sse];
-    return [() => new StreamableHTTPClientTransport(url, { requestInit, fetch: quietSignalFetch }), sse];
+    // 2026-07-28 first (server/discover on its own POST), then a 2025 session, then the older SSE.
+    return [
+      () => new ModernHttpTransport(url, { headers: server.headers }),
+      () => new StreamableHTTPClientTransport(url, { requestInit, fetch: quietSignalFetch }),
+      sse,
+    ];
   }
 }
 

@@ -4,7 +4,7 @@ import type { IncomingRequestContext } from '../jsonrpc/JsonRpcPeer.js';
 import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest } from '../jsonrpc/messages.js';
 import { JsonRpcCode, ToolscopeError } from '../pipeline/index.js';
 import { ATTR_MCP_METHOD_NAME, ATTR_MCP_PROTOCOL_VERSION } from '../telemetry/semconv.js';
-import { type Caller, declares } from './Caller.js';
+import { type Caller, type CallerIdentity, declares } from './Caller.js';
 import { logLevelAdmits } from './logLevels.js';
 import { MODERN_VERSION } from './modernProtocol.js';
 
@@ -52,6 +52,7 @@ export class ModernCall implements Caller {
   readonly abort = new AbortController();
   #capabilities: Record<string, unknown>;
   #logLevel: string | undefined;
+  readonly #clientInfo: Record<string, unknown> | undefined;
   readonly #pending = new Map<string, PendingInput>();
   #nextKey = 1;
   #outcome: Round | undefined;
@@ -69,10 +70,12 @@ export class ModernCall implements Caller {
     name: string | undefined;
     principal: string;
     capabilities: Record<string, unknown>;
+    clientInfo: Record<string, unknown> | undefined;
     logLevel: string | undefined;
     tracer: Tracer | undefined;
     context: Context | undefined;
   }) {
+    this.#clientInfo = options.clientInfo;
     this.method = options.method;
     this.name = options.name;
     this.principal = options.principal;
@@ -155,6 +158,12 @@ export class ModernCall implements Caller {
   }
 
   // ── Caller ──
+
+  readonly era = 'modern';
+
+  identity(): CallerIdentity {
+    return { capabilities: this.#capabilities, clientInfo: this.#clientInfo, logLevel: this.#logLevel };
+  }
 
   supports(capability: string): boolean {
     return declares(this.#capabilities, capability);

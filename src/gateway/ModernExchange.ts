@@ -82,6 +82,8 @@ export class ModernExchange {
     const list = LIST_KEYS[method];
     if (list) {
       const [key, items] = list;
+      // Stale-while-revalidate, as for sessions: what has outlived its TTL is reloaded in the background.
+      for (const service of this.#scope.services) this.#host.upstreams.get(service)?.refreshIfStale();
       return completeResult({ [key]: items(this.#scope) }, this.#host.serverInfo(), this.#host.cacheHint());
     }
     if (INPUT_REQUIRED_METHODS.has(method) || method === 'completion/complete')
@@ -153,6 +155,7 @@ export class ModernExchange {
       name: method === 'resources/read' ? String(params.uri ?? '') : (params.name as string | undefined),
       principal: this.#principal,
       capabilities: this.#envelope.clientCapabilities,
+      clientInfo: this.#envelope.clientInfo,
       logLevel: this.#envelope.logLevel,
       tracer: this.#host.tracer,
       context: context.traceContext,
@@ -235,6 +238,12 @@ export class ModernExchange {
       : [];
     const subscriber: Caller & ScopeMember = {
       id: `listen-${String(request.id)}`,
+      era: 'modern',
+      identity: () => ({
+        capabilities: this.#envelope.clientCapabilities,
+        clientInfo: this.#envelope.clientInfo,
+        logLevel: undefined,
+      }),
       supports: () => false,
       serverRequest: () => Promise.reject(new Error('no requests on a subscription')),
       deliver: (notification) => send(notification.method, { ...notification.params, _meta: undefined }),

@@ -10,10 +10,29 @@ import {
 } from '../jsonrpc/JsonRpcPeer.js';
 import type { JsonRpcNotification, JsonRpcRequest } from '../jsonrpc/messages.js';
 import { JsonRpcCode, ToolscopeError } from '../pipeline/index.js';
-import { ChildProcessTransport } from '../transport/index.js';
+import { ChildProcessTransport, ModernHttpTransport } from '../transport/index.js';
 import { backoffDelay } from './backoff.js';
-import type { Caller, CallOrigin } from './Caller.js';
-import { emptyLists, type ListKind, loadLists, type UpstreamLists } from './upstreamLists.js';
+import type { Caller, CallerIdentity, CallOrigin } from './Caller.js';
+import { answerInputRequests, MAX_INPUT_ROUNDS } from './inputRequests.js';
+import { MODERN_VERSION } from './modernProtocol.js';
+import {
+  asLegacyResult,
+  discoverAsInitialize,
+  type Era,
+  type EraMemory,
+  learnedEra,
+  probeEra,
+  withEnvelope,
+} from './upstreamEra.js';
+import {
+  type CacheHint,
+  combineHints,
+  emptyLists,
+  type ListKind,
+  type ListRequester,
+  loadLists,
+  type UpstreamLists,
+} from './upstreamLists.js';
 
 /** Lifecycle of an upstream service. */
 export type UpstreamState = 'initializing' | 'ready' | 'degraded' | 'failed' | 'reconnecting' | 'stopped';
@@ -55,6 +74,11 @@ export interface UpstreamOptions {
   random?: () => number;
   /** The one caller this connection serves (a client session's own upstream session). */
   owner?: Caller | undefined;
+  /**
+   * What the service speaks, shared by all its connections: learnt by the first one that asks
+   * (`server/discover`, then `initialize`), so later ones do not probe again. @default a fresh memory
+   */
+  era?: EraMemory | undefined;
 }
 
 /** Options of one request to the upstream. */
@@ -64,6 +88,10 @@ export interface UpstreamRequestOptions extends OutgoingRequestOptions {
 }
 
 const STABLE_AFTER_MS = 60_000;
+const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
+
+/** A candidate transport that only a 2026-07-28 server answers on was answered by an older one. */
+class NotModern extends Error {}
 
 /**
  * One upstream MCP service: connects, initializes, discovers its tools, prompts
@@ -80,7 +108,13 @@ export class Upstream {
   #peer: JsonRpcPeer | undefined;
   #transport: Transport | undefined;
   #lists: UpstreamLists = emptyLists();
-  #listsLoadedAt = 0;
+  /** When each kind of list was last loaded (epoch ms). */
+  readonly #loadedAt = new Map<ListKind, number>();
+  /** What this connection speaks (set when it is up). */
+  #era: Era = 'legacy';
+  readonly #eraMemory: EraMemory;
+  /** The cache hints a 2026-07-28 server gave its lists. */
+  #hints: Partial<Record<ListKind, CacheHint>> = {};
   #refreshing: Promise<void> | undefined;
   /** List kinds to (re)load: a change announced while a load runs is loaded again after it. */
   readonly #pendingKinds = new Set<ListKind>();
@@ -116,6 +150,19 @@ export class Upstream {
     this.#options = options;
     this.#handshake = options.handshake;
     this.owner = options.owner;
+    this.#eraMemory = options.era ?? learnedEra();
+  }
+
+  /** What the connection speaks: `modern` (2026-07-28, stateless) or `legacy` (2025-11-25 and earlier). */
+  get era(): Era {
+    return this.#era;
+  }
+
+  /** How long the server said its lists may be kept, and by whom (the shortest and most private). */
+  get cacheHint(): CacheHint | undefined {
+    let hint: CacheHint | undefined;
+    for (const kind of LIST_KINDS) hint = combineHints(hint, this.#hints[kind]);
+    return hint;
   }
 
   /** Replace how the next connection initializes (e.g. with the capabilities of the client it serves). */
@@ -223,9 +270,13 @@ export class Upstream {
     if (!peer || !this.serving) return Promise.reject(this.#unavailable());
     this.lastUsed = Date.now();
     const origin = options?.origin;
-    if (origin === undefined) return peer.request(method, params, options);
+    const send = () =>
+      this.#era === 'modern'
+        ? this.#modernRequest(peer, method, params, options)
+        : peer.request(method, params, options);
+    if (origin === undefined) return send();
     this.#inFlight.add(origin);
-    return peer.request(method, params, options).then(
+    return send().then(
       (result) => {
         this.#inFlight.delete(origin);
         return result;
@@ -237,6 +288,84 @@ export class Upstream {
     );
   }
 
+  /**
+   * A request to a 2026-07-28 server: sent with the envelope of the caller it serves (that
+   * caller's capabilities, client info and log level; toolscope's own when no caller made it),
+   * and carried through the rounds of a multi round-trip request. What the server asks in an
+   * `input_required` result is asked of that caller only — a legacy session with
+   * server-to-client requests on its call's stream, a modern caller with its own
+   * `input_required` — and the request is sent again with the answers and the server's
+   * `requestState`. The retries carry the call's trace context, so the round trip is one trace.
+   * Notifications on the request's stream go to its caller, and to nobody else.
+   */
+  async #modernRequest(
+    peer: JsonRpcPeer,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: UpstreamRequestOptions | undefined,
+  ): Promise<Record<string, unknown>> {
+    const origin = options?.origin;
+    const caller = origin?.caller ?? this.owner;
+    const identity = (): CallerIdentity => caller?.identity() ?? this.#ownIdentity();
+    const onRelated = (notification: JsonRpcNotification): void => {
+      const kind = notification.method;
+      if (!caller || kind.endsWith('/list_changed') || kind === 'notifications/resources/updated') {
+        this.#onNotification(notification, undefined);
+        return;
+      }
+      if (kind === 'notifications/message' && !caller.wantsLog(notification.params?.level)) return;
+      caller.deliver(notification, origin?.requestId);
+    };
+    let sent = withEnvelope(params, identity());
+    for (let round = 1; ; round++) {
+      const sendOptions: OutgoingRequestOptions = { ...options, onRelated };
+      const result = await peer.request(method, sent, sendOptions);
+      if (options) options.responseBytes = sendOptions.responseBytes;
+      if (result.resultType !== 'input_required') return asLegacyResult(result);
+      if (!caller) {
+        throw new ToolscopeError(
+          'internal',
+          JsonRpcCode.InternalError,
+          `service "${this.name}" asked for input during ${method}, which no client made`,
+        );
+      }
+      if (round >= MAX_INPUT_ROUNDS) {
+        throw new ToolscopeError(
+          'internal',
+          JsonRpcCode.InternalError,
+          `service "${this.name}" still asked for input after ${MAX_INPUT_ROUNDS} rounds of ${method}`,
+        );
+      }
+      const inputResponses = await answerInputRequests(caller, origin?.requestId, result.inputRequests, {
+        signal: options?.signal,
+        context: options?.context,
+      });
+      const retry: Record<string, unknown> = { ...params, inputResponses };
+      if (result.requestState !== undefined) retry.requestState = result.requestState;
+      sent = withEnvelope(retry, identity());
+    }
+  }
+
+  /** Who toolscope says it is on this connection when no caller's request is being served. */
+  #ownIdentity(): CallerIdentity {
+    const handshake = this.#handshake;
+    if (handshake.mode === 'own')
+      return { capabilities: handshake.capabilities, clientInfo: handshake.clientInfo, logLevel: undefined };
+    const params = this.#passthroughParams;
+    return {
+      capabilities: (params?.capabilities as Record<string, unknown> | undefined) ?? {},
+      clientInfo: params?.clientInfo as Record<string, unknown> | undefined,
+      logLevel: undefined,
+    };
+  }
+
+  /** How lists are asked for on `peer`: with toolscope's own envelope on a 2026-07-28 connection. */
+  #listRequester(peer: JsonRpcPeer, era: Era): ListRequester {
+    if (era === 'legacy') return (method, params) => peer.request(method, params);
+    const onRelated = (notification: JsonRpcNotification) => this.#onNotification(notification, undefined);
+    return (method, params) => peer.request(method, withEnvelope(params, this.#ownIdentity()), { onRelated });
+  }
+
   /** Send a notification (dropped when the service is down). */
   notify(method: string, params?: Record<string, unknown>): void {
     if (this.serving) this.#peer?.notify(method, params);
@@ -244,8 +373,23 @@ export class Upstream {
 
   /** Refresh lists whose cache has expired (stale-while-revalidate; never throws). */
   refreshIfStale(): void {
-    if (this.serving && Date.now() - this.#listsLoadedAt > this.#options.discovery.cacheTtlMs) {
-      void this.refreshLists(['tools', 'prompts', 'resources']);
+    if (!this.serving) return;
+    // A 2026-07-28 server says how long each list may be kept; otherwise the configured TTL.
+    const now = Date.now();
+    const stale = LIST_KINDS.filter(
+      (kind) =>
+        now - (this.#loadedAt.get(kind) ?? 0) >
+        (this.#hints[kind]?.ttlMs ?? this.#options.discovery.cacheTtlMs),
+    );
+    if (stale.length > 0) void this.refreshLists(stale);
+  }
+
+  #noteLoaded(kinds: readonly ListKind[], hints: Partial<Record<ListKind, CacheHint>>): void {
+    const now = Date.now();
+    for (const kind of kinds) {
+      this.#loadedAt.set(kind, now);
+      if (hints[kind]) this.#hints[kind] = hints[kind];
+      else delete this.#hints[kind];
     }
   }
 
@@ -271,10 +415,15 @@ export class Upstream {
       const kinds = [...this.#pendingKinds];
       this.#pendingKinds.clear();
       try {
-        const { lists, changed } = await loadLists(peer, this.capabilities, kinds, this.#lists);
+        const { lists, changed, hints } = await loadLists(
+          this.#listRequester(peer, this.#era),
+          this.capabilities,
+          kinds,
+          this.#lists,
+        );
         if (this.#peer !== peer) return; // reconnected meanwhile: the new connection loaded its own
         this.#lists = lists;
-        this.#listsLoadedAt = Date.now();
+        this.#noteLoaded(kinds, hints);
         if (changed.length > 0) this.#options.listener.onListsChanged?.(this, changed);
       } catch (error) {
         diag.warn(`toolscope: ${this.name}: list refresh failed: ${String(error)}`);
@@ -322,9 +471,13 @@ export class Upstream {
       if (this.#state === 'stopped') break;
       const prepared = create === candidates[0] ? this.#prepared : undefined;
       this.#prepared = undefined;
+      const raw = prepared ?? create();
+      // A transport only 2026-07-28 servers answer on is not tried again once the service spoke 2025.
+      if (raw instanceof ModernHttpTransport && this.#eraMemory.known() === 'legacy') continue;
       try {
-        return await this.#connectWith(prepared ?? create());
+        return await this.#connectWith(raw);
       } catch (error) {
+        if (error instanceof NotModern) continue;
         lastError = error;
         diag.debug(`toolscope: ${this.name}: connect attempt failed: ${String(error)}`);
       }
@@ -360,32 +513,15 @@ export class Upstream {
     try {
       if (this.#stopped) throw new Error('stopped');
       await peer.start();
-      const handshake = this.#handshake;
-      const params =
-        handshake.mode === 'own'
-          ? {
-              protocolVersion: LATEST_PROTOCOL_VERSION,
-              capabilities: handshake.capabilities,
-              clientInfo: handshake.clientInfo,
-            }
-          : (this.#passthroughParams ?? {
-              protocolVersion: LATEST_PROTOCOL_VERSION,
-              capabilities: {},
-              clientInfo: { name: 'toolscope', version: '0' },
-            });
-      const result = await peer.request('initialize', params, { signal: timeout });
-      const version = String(result.protocolVersion ?? '');
-      if (handshake.mode === 'own' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-        throw new Error(`server answered with unsupported protocol version "${version}"`);
-      }
-      (transport as { setProtocolVersion?: (v: string) => void }).setProtocolVersion?.(version);
-      peer.notify('notifications/initialized');
+      const greeted = await this.#greet(peer, raw, transport, timeout);
+      const era = greeted?.era ?? 'legacy';
+      const result = greeted?.result ?? (await this.#initialize(peer, transport, timeout));
       // Changes announced from here on are loaded again once this first load is in.
       this.#pendingKinds.clear();
-      const { lists, changed } = await loadLists(
-        peer,
+      const { lists, changed, hints } = await loadLists(
+        this.#listRequester(peer, era),
         (result.capabilities as Record<string, unknown>) ?? {},
-        ['tools', 'prompts', 'resources'],
+        LIST_KINDS,
         this.#lists,
       );
       if (this.#stopped) {
@@ -394,9 +530,10 @@ export class Upstream {
       }
       this.#peer = peer;
       this.#transport = raw;
+      this.#era = era;
       this.#initializeResult = result;
       this.#lists = lists;
-      this.#listsLoadedAt = Date.now();
+      this.#noteLoaded(LIST_KINDS, hints);
       this.#lastError = undefined;
       this.#readySince = Date.now();
       this.#pingFailures = 0;
@@ -412,6 +549,68 @@ export class Upstream {
     } finally {
       if (this.#starting === starting) this.#starting = undefined;
     }
+  }
+
+  /**
+   * Ask `server/discover` where a 2026-07-28 server may be listening (a stdio process, or the
+   * transport only such servers answer on), unless the service is known to speak 2025. A modern
+   * answer stands in for `initialize` (`undefined`: greet the older way).
+   */
+  async #greet(
+    peer: JsonRpcPeer,
+    raw: Transport,
+    transport: Transport,
+    signal: AbortSignal,
+  ): Promise<{ era: Era; result: Record<string, unknown> } | undefined> {
+    const modernOnly = raw instanceof ModernHttpTransport;
+    if (!modernOnly && !(raw instanceof ChildProcessTransport && this.#eraMemory.known() !== 'legacy'))
+      return undefined;
+    const verdict = await probeEra(peer, this.#ownIdentity(), {
+      timeoutMs: this.#options.health.connectTimeoutMs,
+      // A process that ignores what it does not know: an older server (an HTTP one always answers).
+      silenceMeansLegacy: !modernOnly,
+      signal,
+    });
+    this.#eraMemory.learn(verdict.era);
+    if (verdict.era === 'legacy') {
+      if (modernOnly) throw new NotModern(`service "${this.name}" does not speak ${MODERN_VERSION}`);
+      return undefined;
+    }
+    (transport as { setProtocolVersion?: (v: string) => void }).setProtocolVersion?.(MODERN_VERSION);
+    const requested = this.#passthroughParams?.protocolVersion;
+    return {
+      era: 'modern',
+      result: discoverAsInitialize(verdict.discover, typeof requested === 'string' ? requested : undefined),
+    };
+  }
+
+  /** The 2025-11-25 handshake: `initialize`, then `notifications/initialized`. */
+  async #initialize(
+    peer: JsonRpcPeer,
+    transport: Transport,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    const handshake = this.#handshake;
+    const params =
+      handshake.mode === 'own'
+        ? {
+            protocolVersion: LATEST_PROTOCOL_VERSION,
+            capabilities: handshake.capabilities,
+            clientInfo: handshake.clientInfo,
+          }
+        : (this.#passthroughParams ?? {
+            protocolVersion: LATEST_PROTOCOL_VERSION,
+            capabilities: {},
+            clientInfo: { name: 'toolscope', version: '0' },
+          });
+    const result = await peer.request('initialize', params, { signal });
+    const version = String(result.protocolVersion ?? '');
+    if (handshake.mode === 'own' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+      throw new Error(`server answered with unsupported protocol version "${version}"`);
+    }
+    (transport as { setProtocolVersion?: (v: string) => void }).setProtocolVersion?.(version);
+    peer.notify('notifications/initialized');
+    return result;
   }
 
   #onConnectionLost(peer: JsonRpcPeer): void {
@@ -451,8 +650,13 @@ export class Upstream {
     this.#healthTimer = setInterval(() => {
       const peer = this.#peer;
       if (!peer) return;
+      // 2026-07-28 has no ping: asking server/discover again is as cheap, and stateless too.
+      const [method, params] =
+        this.#era === 'modern'
+          ? ['server/discover', withEnvelope({}, this.#ownIdentity())]
+          : ['ping', undefined];
       peer
-        .request('ping', undefined, { signal: AbortSignal.timeout(pingTimeoutMs) })
+        .request(method, params, { signal: AbortSignal.timeout(pingTimeoutMs) })
         .then(() => {
           this.#pingFailures = 0;
           if (this.#state === 'degraded') this.#setState('ready');

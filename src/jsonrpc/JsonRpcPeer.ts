@@ -19,6 +19,8 @@ export interface MessageExtra {
   /** HTTP request details (Streamable HTTP server transports). */
   requestInfo?: { headers?: Record<string, string | string[] | undefined> };
   authInfo?: unknown;
+  /** The request whose response stream carried the message (per-request transports: 2026-07-28 HTTP). */
+  relatedRequestId?: JsonRpcId;
 }
 
 /** Context of a request received from the peer. */
@@ -46,6 +48,11 @@ export interface OutgoingRequestOptions {
   signal?: AbortSignal | undefined;
   /** Route the peer's `notifications/progress` for this request here (the token is rewritten). */
   onProgress?: ((params: Record<string, unknown>) => void) | undefined;
+  /**
+   * Notifications the transport says belong to this request (they came on its response stream), other
+   * than its routed progress: they go here instead of the handler.
+   */
+  onRelated?: ((notification: JsonRpcNotification) => void) | undefined;
   /** HTTP server transports: the incoming request this one belongs to (picks the SSE stream). */
   relatedRequestId?: JsonRpcId | undefined;
   /** Trace context to send under (the parent of the request's CLIENT span). */
@@ -303,6 +310,16 @@ export class JsonRpcPeer {
         }
         return;
       }
+    }
+    const related = extra?.relatedRequestId;
+    const onRelated = related === undefined ? undefined : this.#pending.get(related)?.options?.onRelated;
+    if (onRelated) {
+      try {
+        onRelated(notification);
+      } catch (error) {
+        diag.error('toolscope: related notification route failed', error);
+      }
+      return;
     }
     try {
       this.#handler.onNotification(notification, extra);

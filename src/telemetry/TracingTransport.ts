@@ -19,6 +19,9 @@ import { extractContext, injectContext } from './metaPropagation.js';
 import * as sc from './semconv.js';
 import { ATTR_TS_SERVICE } from './toolscopeNames.js';
 
+/** Where a 2026-07-28 request carries its protocol version. */
+const META_PROTOCOL_VERSION = 'io.modelcontextprotocol/protocolVersion';
+
 /** Facts about the connection, for `network.*` and address attributes. */
 export interface NetworkInfo {
   /** `pipe` (stdio), `tcp` (HTTP, WebSocket), `inproc` (same process). */
@@ -331,8 +334,11 @@ export class TracingTransport implements Transport {
       if (RESOURCE_METHODS.has(method) && typeof params?.uri === 'string')
         attributes[sc.ATTR_MCP_RESOURCE_URI] = params.uri;
       this.#addConnectionAttributes(attributes);
+      // A 2026-07-28 request names its revision itself: there is no handshake to learn it from.
+      const claim = (params?._meta as Record<string, unknown> | undefined)?.[META_PROTOCOL_VERSION];
+      if (typeof claim === 'string') attributes[sc.ATTR_MCP_PROTOCOL_VERSION] = claim;
       span.setAttributes(attributes);
-      version = this.#protocolVersion;
+      version = typeof claim === 'string' ? claim : this.#protocolVersion;
     }
     return { span, start: performance.now(), method, tool, prompt, version };
   }
@@ -371,8 +377,12 @@ export class TracingTransport implements Transport {
     if (error) {
       statusCode = String(error.code);
       description = error.message;
-      // Server side, "the caller asked for something we cannot serve" is not an error (semconv).
-      if (side === 'client' || !sc.SERVER_NON_ERROR_CODES.has(error.code ?? 0)) errorType = statusCode;
+      // Server side, "the caller asked for something we cannot serve" is not an error (semconv). Nor is
+      // a 2025-11-25 server refusing `server/discover`: that is how toolscope learns which revision it
+      // speaks, on every start, and an error there would keep a trace per upstream and per session.
+      const probed = side === 'client' && method === 'server/discover';
+      if (!probed && (side === 'client' || !sc.SERVER_NON_ERROR_CODES.has(error.code ?? 0)))
+        errorType = statusCode;
       span.setAttribute(sc.ATTR_RPC_RESPONSE_STATUS_CODE, statusCode);
     } else if (result?.isError === true && method === 'tools/call') {
       errorType = sc.ERROR_TYPE_TOOL_ERROR;

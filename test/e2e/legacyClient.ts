@@ -17,6 +17,8 @@ export interface LegacyClientOptions {
   elicitation?: boolean;
   /** Roots the client offers (the capability is declared when given). */
   roots?: Array<{ uri: string; name?: string }>;
+  /** How elicitations are answered. @default declined */
+  elicit?: (message: string) => Record<string, unknown>;
   headers?: Record<string, string>;
 }
 
@@ -50,7 +52,9 @@ export async function legacyClient(url: string, options: LegacyClientOptions) {
   if (options.elicitation) {
     client.setRequestHandler(ElicitRequestSchema, async (request) => {
       seen.elicitationMessages.push(String(request.params.message));
-      return { action: 'decline' };
+      return (options.elicit?.(String(request.params.message)) ?? { action: 'decline' }) as {
+        action: 'decline';
+      };
     });
   }
   if (options.roots) {

@@ -3,61 +3,12 @@
 // revision with server/discover; what the legacy server asks while serving its call (sampling,
 // elicitation, roots) comes back to it as input_required results, and its retry completes the call.
 // Modern and legacy clients at once: nobody gets anybody else's conversation.
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVERYTHING, startHttpGateway, textOf, writeConfig } from './helpers.js';
 import { type LegacyClient, legacyClient } from './legacyClient.js';
+import { modernClient } from './modernClient.js';
 
 const MODERN = '2026-07-28';
-
-interface ModernSeen {
-  samplingPrompts: string[];
-  elicitations: string[];
-  rootsAsked: number;
-}
-
-async function modernClient(
-  url: string,
-  name: string,
-  capabilities: { sampling?: boolean; elicitation?: boolean; roots?: string[] } = {},
-) {
-  const declared: Record<string, unknown> = {};
-  if (capabilities.sampling) declared.sampling = {};
-  if (capabilities.elicitation) declared.elicitation = { form: {} };
-  if (capabilities.roots) declared.roots = {};
-  const client = new Client(
-    { name, version: '2.0.0' },
-    { capabilities: declared, versionNegotiation: { mode: 'auto' } },
-  );
-  const seen: ModernSeen = { samplingPrompts: [], elicitations: [], rootsAsked: 0 };
-  if (capabilities.sampling) {
-    client.setRequestHandler('sampling/createMessage', async (request) => {
-      const first = (request.params.messages[0]?.content ?? {}) as { text?: string };
-      seen.samplingPrompts.push(first.text ?? '');
-      return {
-        role: 'assistant',
-        content: { type: 'text', text: `modern answer from ${name}` },
-        model: `model-of-${name}`,
-        stopReason: 'endTurn',
-      };
-    });
-  }
-  if (capabilities.elicitation) {
-    client.setRequestHandler('elicitation/create', async (request) => {
-      seen.elicitations.push(String((request.params as { message?: unknown }).message));
-      return { action: 'decline' };
-    });
-  }
-  if (capabilities.roots) {
-    const roots = capabilities.roots.map((uri) => ({ uri }));
-    client.setRequestHandler('roots/list', async () => {
-      seen.rootsAsked++;
-      return { roots };
-    });
-  }
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return { client, seen, close: () => client.close() };
-}
 
 /** A raw 2026-07-28 POST: the envelope and the standard headers as the spec asks for them. */
 async function modernPost(

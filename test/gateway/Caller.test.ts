@@ -13,6 +13,8 @@ import type { Upstream } from '../../src/gateway/Upstream.js';
 function caller(id: string): Caller {
   return {
     id,
+    era: 'legacy',
+    identity: () => ({ capabilities: {}, clientInfo: undefined, logLevel: undefined }),
     supports: () => true,
     serverRequest: async () => ({}),
     deliver: () => {},

@@ -8,6 +8,7 @@ function call(principal = 'p', method = 'tools/call', name = 'tool') {
     name,
     principal,
     capabilities: {},
+    clientInfo: undefined,
     logLevel: undefined,
     tracer: undefined,
     context: undefined,

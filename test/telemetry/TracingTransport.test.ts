@@ -217,6 +217,21 @@ describe('TracingTransport', () => {
     expect(internal?.attributes['error.type']).toBe('-32603');
   });
 
+  it('does not call a 2025-11-25 server refusing server/discover an error: that is how its revision is learned', async () => {
+    const { client, server } = await linkedPair();
+    await client.send({ jsonrpc: '2.0', id: 7, method: 'server/discover', params: {} } as JSONRPCMessage);
+    await server.send({
+      jsonrpc: '2.0',
+      id: 7,
+      error: { code: -32601, message: 'Method not found' },
+    } as JSONRPCMessage);
+    const probe = spans.getFinishedSpans().find((span) => span.kind === SpanKind.CLIENT);
+    expect(probe?.name).toMatch(/^server\/discover/);
+    expect(probe?.attributes['rpc.response.status_code']).toBe('-32601');
+    expect(probe?.attributes['error.type']).toBeUndefined();
+    expect(probe?.status.code).not.toBe(SpanStatusCode.ERROR);
+  });
+
   it('continues the caller’s trace from _meta, and from HTTP headers when _meta has none', async () => {
     const { server } = await linkedPair();
     const traceId = '0af7651916cd43dd8448eb211c80319c';
