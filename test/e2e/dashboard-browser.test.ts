@@ -123,7 +123,7 @@ async function expectReadableCharts(page: Page): Promise<void> {
 
   const cells = await page.locator('#tools tbody tr td:last-child').allTextContents();
   expect(cells.length).toBe(4);
-  for (const cell of cells) expect(cell).toMatch(/^(normal|learning|\d\.\d\d (warning|critical))$/);
+  for (const cell of cells) expect(cell).toMatch(/^(normal|learning|(fault|overload) (warning|critical))$/);
   expect(cells).not.toContain('0.50');
 }
 
