@@ -57,7 +57,10 @@ export async function startGateway({ services, toolscope, t0 }) {
   });
   let stderr = '';
   const base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a gateway (and its servers' process group) behind
+      reject(new Error(`gateway did not start: ${stderr}`));
+    }, 30_000);
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
       if (stderr.length > 1e6) stderr = stderr.slice(-1e5);
