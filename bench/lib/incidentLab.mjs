@@ -58,7 +58,7 @@ export async function startGateway({ services, toolscope, t0 }) {
   let stderr = '';
   const base = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL'); // never leave a gateway (and its servers' process group) behind
+      child.kill('SIGTERM'); // never leave a gateway behind (on SIGTERM it stops its servers too)
       reject(new Error(`gateway did not start: ${stderr}`));
     }, 30_000);
     child.stderr.on('data', (chunk) => {
