@@ -320,13 +320,38 @@ describe('reference deployment: shipped Prometheus config, rules and dashboards 
     expect(demoStart, 'the demo printed its incident window').toBeGreaterThan(runStart);
     const incidentStart = demoStart + DEMO_SECONDS * INCIDENT.from;
 
-    // The fleet-wide z-score against the baseline, and toolscope's own analyzer.
-    for (const alertname of ['ToolLatencyAnomaly', 'ToolAnomalyDetected']) {
-      const series = fired(alertname, 'storage', 'fetch_record');
-      expect(series, `${alertname} for storage/fetch_record; fired: ${summary.join(', ')}`).toHaveLength(1);
-      const firstFiring = series[0]?.values[0]?.[0] as number;
-      expect(firstFiring, `${alertname} fired before the incident`).toBeGreaterThan(incidentStart);
+    // The fleet-wide z-score against the baseline.
+    const latency = fired('ToolLatencyAnomaly', 'storage', 'fetch_record');
+    expect(latency, `ToolLatencyAnomaly for storage/fetch_record; fired: ${summary.join(', ')}`).toHaveLength(
+      1,
+    );
+    expect(
+      latency[0]?.values[0]?.[0] as number,
+      'ToolLatencyAnomaly fired before the incident',
+    ).toBeGreaterThan(incidentStart);
+    // toolscope's own analyzer: ToolAnomalyDetected follows its *critical* verdicts only
+    // (collector/tests/alerts.test.yml). Severity follows what users feel (issue 16): the demo's
+    // slowdown adds about 200 ms, a warning on a quiet machine, and turns critical where a loaded
+    // machine adds more. The alert must follow whichever toolscope said.
+    const critical = await rangeQuery(
+      'max(toolscope_anomaly_active{toolscope_service="storage",gen_ai_tool_name="fetch_record",toolscope_severity="critical"})',
+    );
+    const criticalSamples = critical[0]?.values.filter(([, v]) => v === '1').length ?? 0;
+    const detected = fired('ToolAnomalyDetected', 'storage', 'fetch_record');
+    if (criticalSamples === 0) expect(detected, summary.join(', ')).toEqual([]);
+    if (criticalSamples >= 5) {
+      expect(
+        detected,
+        `ToolAnomalyDetected for storage/fetch_record; fired: ${summary.join(', ')}`,
+      ).toHaveLength(1);
+      expect(
+        detected[0]?.values[0]?.[0] as number,
+        'ToolAnomalyDetected fired before the incident',
+      ).toBeGreaterThan(incidentStart);
     }
+    // Anything critical from toolscope's analyzer came after the incident began.
+    const firstCritical = critical[0]?.values.find(([, v]) => v === '1')?.[0];
+    if (firstCritical !== undefined) expect(Number(firstCritical)).toBeGreaterThan(incidentStart);
     // orders_submit fails ~12 % of its calls by design.
     expect(fired('ToolErrorRatioHigh', 'orders', 'submit'), summary.join(', ')).toHaveLength(1);
     // Nothing was down or broken.
