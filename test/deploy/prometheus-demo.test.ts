@@ -320,15 +320,30 @@ describe('reference deployment: shipped Prometheus config, rules and dashboards 
     expect(demoStart, 'the demo printed its incident window').toBeGreaterThan(runStart);
     const incidentStart = demoStart + DEMO_SECONDS * INCIDENT.from;
 
-    // The fleet-wide z-score against the baseline.
-    const latency = fired('ToolLatencyAnomaly', 'storage', 'fetch_record');
-    expect(latency, `ToolLatencyAnomaly for storage/fetch_record; fired: ${summary.join(', ')}`).toHaveLength(
-      1,
+    // A latency alert for the incident: the fleet-wide z-score against the baseline
+    // (ToolLatencyAnomaly) or toolscope's own critical verdict (ToolAnomalyDetected). In a 40 s demo
+    // the z-score is borderline: since the tuner stopped doubling the incident (issue 16), the slowdown
+    // is milder, and each rule has fired without the other in clean runs. Each rule's logic is
+    // checked deterministically by promtool (collector/tests/alerts.test.yml); here: at least one
+    // fires, and none before the incident.
+    const latencyAlerts = ['ToolLatencyAnomaly', 'ToolAnomalyDetected'].flatMap((name) =>
+      fired(name, 'storage', 'fetch_record'),
     );
     expect(
-      latency[0]?.values[0]?.[0] as number,
-      'ToolLatencyAnomaly fired before the incident',
-    ).toBeGreaterThan(incidentStart);
+      latencyAlerts.length,
+      `a latency alert for storage/fetch_record; fired: ${summary.join(', ')}`,
+    ).toBeGreaterThan(0);
+    for (const series of latencyAlerts)
+      expect(
+        series.values[0]?.[0] as number,
+        `${series.metric.alertname} fired before the incident`,
+      ).toBeGreaterThan(incidentStart);
+    // toolscope's analyzer flagged the tool during the incident (any severity).
+    const active = await rangeQuery(
+      'max(toolscope_anomaly_active{toolscope_service="storage",gen_ai_tool_name="fetch_record"})',
+    );
+    const flagged = active[0]?.values.some(([t, v]) => v === '1' && Number(t) > incidentStart) ?? false;
+    expect(flagged, 'toolscope flagged storage/fetch_record during the incident').toBe(true);
     // toolscope's own analyzer: ToolAnomalyDetected follows its *critical* verdicts only
     // (collector/tests/alerts.test.yml). Severity follows what users feel (issue 16): the demo's
     // slowdown adds about 200 ms, a warning on a quiet machine, and turns critical where a loaded
