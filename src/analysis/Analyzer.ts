@@ -107,9 +107,11 @@ export class Analyzer {
   }
 
   /**
-   * Judges one finished call. Hot path: O(features + trees · depth), no sorting, no I/O. A call that
-   * never reached the tool (refused by the pool, cancelled, bad arguments) gets no verdict: it only
-   * feeds the tool's load model.
+   * Judges one finished call. Hot path: O(features + trees · depth), no I/O, and no sorting but
+   * once per tool: the call that completes its warm-up learns the baseline at once, so that judging
+   * starts with the next call rather than at the next maintenance, up to a second later (an incident
+   * in that second would be learned as normal). A call that never reached the tool (refused by the
+   * pool, cancelled, bad arguments) gets no verdict: it only feeds the tool's load model.
    */
   observe(obs: CallObservation): Verdict | undefined {
     let model = this.tools.get(obs.ref.key);
@@ -119,7 +121,10 @@ export class Analyzer {
     }
     const kind = callKind(obs);
     extractFeatures(obs, kind, this.x);
-    return model.observe(obs, kind, this.x, this.effectScratch);
+    const verdict = model.observe(obs, kind, this.x, this.effectScratch);
+    if (!model.baseline.ready && model.baseline.due(obs.startTime, 0))
+      model.learnBaseline(obs.startTime, this.scratch);
+    return verdict;
   }
 
   /**

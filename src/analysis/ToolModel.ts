@@ -1,4 +1,4 @@
-import { IMPACT_SHARE, LatencyCurve, LoadModel, type LoadState } from '../load/index.js';
+import { IMPACT_SHARE, LatencyCurve, LoadModel, type LoadState, LowLoadLatency } from '../load/index.js';
 import type { CallObservation, ToolRef } from '../pipeline/CallObservation.js';
 import type { ResolvedAnalyzerOptions } from './AnalyzerOptions.js';
 import { ErrorWindow } from './ErrorWindow.js';
@@ -7,6 +7,7 @@ import { FeatureEvidence } from './FeatureEvidence.js';
 import {
   CallKind,
   F_ERROR,
+  F_IN_FLIGHT,
   F_LATENCY,
   FEATURE_COUNT,
   FEATURE_SPECS,
@@ -52,6 +53,11 @@ const MATERIALITY_REUSE_MS = 5;
  */
 const EFFECT_HORIZON_MS = 30_000;
 const MIN_EFFECT_CALLS = 8;
+/**
+ * Low-load calls this many times slower than usual rule saturation out. Well above the latency's
+ * materiality (1.25): on a processor-shared upstream a call admitted alone can be joined mid-way.
+ */
+const LOW_LOAD_MIN_RATIO = 1.5;
 
 /**
  * Everything the analyzer knows about one tool: its baseline, its forest, the
@@ -84,6 +90,8 @@ export class ToolModel {
   readonly loadModel = new LoadModel();
   /** The usual latency at each concurrency: a busy moment is judged against busy moments. */
   readonly curve = new LatencyCurve();
+  /** Whether the calls that ran with little company got slower too: then load does not explain it. */
+  readonly lowLoad = new LowLoadLatency();
   /** The upstream process's resident memory (leaks of tools in another process). */
   readonly memory = new MemoryTrend();
   /** Caller-seen latencies of the latest calls, for the SLO. */
@@ -101,6 +109,7 @@ export class ToolModel {
   private readonly recentNatural = new Float64Array(D);
   private readonly errors: ErrorWindow;
   private readonly materiality: Materiality[];
+  private readonly lowLoadMinLog: number;
   private explained: Explanation | undefined;
   /**
    * Per feature: the call count and time of the last materiality judgement, and its outcome.
@@ -127,6 +136,7 @@ export class ToolModel {
     this.errors = new ErrorWindow(o.errorWindow);
     this.evidence = new FeatureEvidence(o.fastAlpha, o.slowAlpha, o.clipZ);
     this.materiality = FEATURE_SPECS.map((s) => ({ ...s.materiality, ...o.materiality[s.name] }));
+    this.lowLoadMinLog = Math.log(Math.max(LOW_LOAD_MIN_RATIO, this.materiality[F_LATENCY]!.ratio));
   }
 
   /**
@@ -156,6 +166,7 @@ export class ToolModel {
     const concurrency = obs.inFlightAtStart + 1;
     const rawLatency = x[F_LATENCY]!;
     x[F_LATENCY] = rawLatency - this.curve.offset(concurrency);
+    this.lowLoad.add(time, obs.inFlightAtStart, b.typical[F_IN_FLIGHT]!, x[F_LATENCY]! - b.loc[F_LATENCY]!);
     this.evidence.update(x, b);
     const forestScore = kind === CallKind.Success ? this.forest.score(x, b.loc) : undefined;
     const forestEvidence = this.forest.evidence();
@@ -188,9 +199,15 @@ export class ToolModel {
     if (forestStrength > best) best = forestStrength;
 
     const load = this.loadModel.state(time);
-    // Latency that grows with concurrency is the overload's symptom, not the tool's fault.
+    // Latency that grows with concurrency, or that a surge of demand brings before the response can
+    // show it, is load's symptom, not the tool's fault — unless the calls that ran with little
+    // company are slow too: then the company is the effect (Little's law), not the cause.
     let fault = material & PRIMARY_MASK;
-    if (load.saturated) fault &= ~(1 << F_LATENCY);
+    const loadExplainsLatency =
+      (fault & (1 << F_LATENCY)) !== 0 &&
+      (load.saturated || load.demandSurge) &&
+      !this.lowLoad.slow(time, this.lowLoadMinLog, b.scale[F_LATENCY]!);
+    if (loadExplainsLatency) fault &= ~(1 << F_LATENCY);
     const leaking = this.memory.state.leaking;
     // The forest alone: a relation between figures broke while each stayed in range. Load changes
     // every relation (more in flight, longer waits), so it only speaks while load is steady.
@@ -200,7 +217,8 @@ export class ToolModel {
       o.forestEnabled &&
       this.forest.sustainedEvidence() >= o.forestAlarmThreshold &&
       !load.saturated &&
-      !load.demandUp;
+      !load.demandUp &&
+      !load.demandSurge;
     this.forestStreak = forestAlone ? this.forestStreak + 1 : 0;
     const forestAlarm = this.forestStreak >= o.forestAlarmCalls;
     // Saturated upstream, or demand beyond what our pool serves (refused, or queued for a slot).
@@ -221,7 +239,7 @@ export class ToolModel {
     } else if (overload) {
       verdictClass = 'overload';
       if (impact) detector = 'load';
-    } else if (load.demandUp) {
+    } else if (load.demandUp || load.demandSurge) {
       verdictClass = 'demand';
     }
     let anomaly = detector !== undefined;
@@ -233,8 +251,11 @@ export class ToolModel {
     } else if (anomaly) {
       this.lastAnomalousAt = time;
     }
-    b.push(x, !anomaly);
-    if (!anomaly && kind === CallKind.Success) this.curve.learn(concurrency, rawLatency);
+    // A latency rise put down to load is not the tool's normal either: learning it would let a
+    // slowdown that began as "saturation" become the baseline before anyone is told.
+    const normal = !anomaly && !loadExplainsLatency;
+    b.push(x, normal);
+    if (normal && kind === CallKind.Success) this.curve.learn(concurrency, rawLatency);
     const raw = 1 - 2 ** (-best / o.enterThreshold);
     if (!anomaly) {
       if (this.inEpisode) this.endEpisode();
@@ -293,9 +314,7 @@ export class ToolModel {
     const b = this.baseline;
     const o = this.o;
     if (b.due(now, o.baselineRefreshMs)) {
-      b.refresh(now, scratch, o.clipZ);
-      this.forgetMateriality();
-      this.updateErrorThresholds();
+      this.learnBaseline(now, scratch);
       yield;
     }
     if (!this.forestDue(now)) return;
@@ -303,6 +322,13 @@ export class ToolModel {
     const n = b.copyWindow(rows);
     // The builder copies the rows, so the shared buffer is free again after this.
     yield* this.forest.train(rows, n, random(), now, () => generation === this.generation);
+  }
+
+  /** Learns the baseline from the calls seen so far (the warm-up just completed). Sorts: once per tool. */
+  learnBaseline(now: number, scratch: Float64Array): void {
+    this.baseline.refresh(now, scratch, this.o.clipZ);
+    this.forgetMateriality();
+    this.updateErrorThresholds();
   }
 
   /** True when the forest should be (re)trained now. */
@@ -327,6 +353,7 @@ export class ToolModel {
     this.acknowledgedAt = now;
     this.forestStreak = 0;
     this.curve.reset();
+    this.lowLoad.reset();
     if (this.inEpisode) this.endEpisode();
   }
 

@@ -113,8 +113,17 @@ export class ResponseGroup {
  * The pooled within-group slope of log latency on log concurrency, with its standard error, and the
  * verdict: `queueing` when the slope is confidently above {@link QUEUEING_SLOPE}, `flat` when it is
  * confidently below {@link FLAT_SLOPE}, else `unknown` (a pool that is always full has no spread).
+ *
+ * `robust` (groups in time order, the newest last): `queueing` must not rest on one older group
+ * alone. Saturation shows in the groups that have spread, up to the newest; the onset (or the end)
+ * of a slowdown shows in the one group that straddled it, where concurrency and latency stepped up
+ * together *in time*, and in none after it. That group can carry the pooled fit when the later ones
+ * have no spread — a closed-loop client pins concurrency at its number of callers — or against
+ * later ones that say `flat`. So with any older group left out, the rest must not say `flat` or
+ * have too little spread to say anything. The newest group is never left out: a queue that has
+ * just begun to build shows only there, and a slowdown that has just begun costs a second at most.
  */
-export function judgeResponse(groups: readonly GroupSums[]): ConcurrencyJudgement {
+export function judgeResponse(groups: readonly GroupSums[], robust = false): ConcurrencyJudgement {
   let n = 0;
   let sxx = 0;
   let sxy = 0;
@@ -128,10 +137,22 @@ export function judgeResponse(groups: readonly GroupSums[]): ConcurrencyJudgemen
     syy += g.syy;
     k++;
   }
+  const all = pooledSlope(n, sxx, sxy, syy, k);
+  if (!robust || all.verdict !== 'queueing') return all;
+  for (let i = 0; i < groups.length - 1; i++) {
+    const g = groups[i]!;
+    if (g.n < 3) continue;
+    const rest = pooledSlope(n - g.n, sxx - g.sxx, sxy - g.sxy, syy - g.syy, k - 1);
+    if (rest.verdict === 'flat' || Number.isNaN(rest.slope)) return { ...all, verdict: 'unknown' };
+  }
+  return all;
+}
+
+function pooledSlope(n: number, sxx: number, sxy: number, syy: number, k: number): ConcurrencyJudgement {
   // Each group spends a degree of freedom on its mean and one on its trend.
   const dof = n - 2 * k - 1;
   // A spread below ~0.1 in log concurrency (1 call in 10) cannot separate the two readings.
-  if (n < MIN_SAMPLES || dof < 2 || sxx < 1e-9 || sxx / n < 0.005)
+  if (k < 1 || n < MIN_SAMPLES || dof < 2 || sxx < 1e-9 || sxx / n < 0.005)
     return { verdict: 'unknown', slope: Number.NaN, se: Number.NaN, samples: n };
   const slope = sxy / sxx;
   const residual = Math.max(0, syy - slope * sxy) / dof;
@@ -171,19 +192,19 @@ export class ConcurrencyResponse {
   }
 
   /** The verdict over the recent groups (the current one included). */
-  judge(now: number): ConcurrencyJudgement {
+  judge(now: number, robust = false): ConcurrencyJudgement {
     this.#roll(now);
-    return judgeResponse([...this.#closed, this.#current.sums(this.#detrend)]);
+    return judgeResponse([...this.#closed, this.#current.sums(this.#detrend)], robust);
   }
 
   /**
    * The verdict over the latest `groups` groups only: what the upstream does *now*, without the
    * older groups of the horizon, which may describe another regime (before a surge or a slowdown).
    */
-  judgeLatest(now: number, groups = 3): ConcurrencyJudgement {
+  judgeLatest(now: number, groups = 3, robust = false): ConcurrencyJudgement {
     this.#roll(now);
     const older = groups > 1 ? this.#closed.slice(-(groups - 1)) : [];
-    return judgeResponse([...older, this.#current.sums(this.#detrend)]);
+    return judgeResponse([...older, this.#current.sums(this.#detrend)], robust);
   }
 
   /** Forgets everything (after a change that makes old calls meaningless). */

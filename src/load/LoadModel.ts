@@ -3,6 +3,8 @@ import { type ConcurrencyJudgement, ConcurrencyResponse } from './ConcurrencyRes
 
 /** Time constants of the arrival-rate averages, ms: recent demand against its usual level. */
 const FAST_RATE_MS = 5000;
+/** Time constant of the surge average, ms: a step in demand shows here within half a second. */
+const SURGE_RATE_MS = 500;
 const SLOW_RATE_MS = 120_000;
 /** Weight of the newest call in the share averages (≈ the last 50 calls). */
 const SHARE_ALPHA = 0.04;
@@ -54,6 +56,11 @@ export interface LoadState {
   readonly saturated: boolean;
   /** Demand materially above its usual level. */
   readonly demandUp: boolean;
+  /**
+   * Demand jumped within the last second or so, beyond its usual level and its noise: more calls in
+   * flight and a queue building are expected before the slower averages see the change.
+   */
+  readonly demandSurge: boolean;
 }
 
 /**
@@ -67,6 +74,7 @@ export class LoadModel {
    * which only delays a fault verdict (the latency rise waits for the calls to say "flat").
    */
   readonly #response = new ConcurrencyResponse(1000, 10, false);
+  #surge = 0;
   #fast = 0;
   #slow = 0;
   #lastArrival = Number.NaN;
@@ -122,12 +130,13 @@ export class LoadModel {
 
   #judge(now: number): LoadState {
     const fast = this.#rate(this.#fast, FAST_RATE_MS, now);
+    const surge = this.#rate(this.#surge, SURGE_RATE_MS, now);
     // Until the slow average has seen its own time constant, it under-reads: correct for its age.
     const age = Number.isNaN(this.#firstArrival) ? 0 : now - this.#firstArrival;
     const warm = 1 - Math.exp(-Math.max(age, 1) / SLOW_RATE_MS);
     const usual = this.#rate(this.#slow, SLOW_RATE_MS, now) / warm;
-    const response = this.#response.judge(now);
-    const latestResponse = this.#response.judgeLatest(now);
+    const response = this.#response.judge(now, true);
+    const latestResponse = this.#response.judgeLatest(now, 3, true);
     const current = this.#response.judgeLatest(now, 1);
     const demandRatio = usual > 0 ? fast / usual : 1;
     return {
@@ -150,6 +159,12 @@ export class LoadModel {
         this.#overloadErrors >= IMPACT_SHARE,
       // The usual level needs a few time constants of the fast one before a ratio means anything.
       demandUp: age >= 6 * FAST_RATE_MS && fast >= MIN_DEMAND_PER_SEC && demandRatio >= DEMAND_RATIO,
+      // The surge average's own noise: Poisson, its variance is rate / (2 τ).
+      demandSurge:
+        age >= 6 * FAST_RATE_MS &&
+        surge >= MIN_DEMAND_PER_SEC &&
+        surge >= DEMAND_RATIO * usual &&
+        surge >= usual + 3 * Math.sqrt((usual * 1000) / (2 * SURGE_RATE_MS)),
     };
   }
 
@@ -159,6 +174,7 @@ export class LoadModel {
       this.#lastArrival = t;
     }
     const dt = Math.max(0, t - this.#lastArrival);
+    this.#surge = this.#surge * Math.exp(-dt / SURGE_RATE_MS) + 1;
     this.#fast = this.#fast * Math.exp(-dt / FAST_RATE_MS) + 1;
     this.#slow = this.#slow * Math.exp(-dt / SLOW_RATE_MS) + 1;
     if (t > this.#lastArrival) this.#lastArrival = t;

@@ -15,3 +15,4 @@ export {
 } from './ConcurrencyResponse.js';
 export { LatencyCurve } from './LatencyCurve.js';
 export { IMPACT_SHARE, LoadModel, type LoadState, OWN_QUEUE_SHARE } from './LoadModel.js';
+export { LowLoadLatency } from './LowLoadLatency.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnalyzerOptions, Verdict } from '../../src/analysis/index.js';
 import type { CallObservation } from '../../src/pipeline/index.js';
-import { type Phase, T0, upstreamCalls } from '../load/upstream.js';
+import { type ClosedPhase, closedLoopCalls, type Phase, T0, upstreamCalls } from '../load/upstream.js';
 import { judgeStream } from './judgeStream.js';
 
 /**
@@ -28,6 +28,22 @@ describe('verdict classes', () => {
       expect(since(verdicts, ONSET + 3000).filter((v) => v.class === 'overload')).toEqual([]);
       // 40 → 240 ms is 6×, but it adds 200 ms: a warning, not critical, with no SLO configured.
       expect(first!.severity).toBe('warning');
+    }
+  });
+
+  it('calls a slower dependency a fault when agents wait for each answer (in flight rises because calls are slower)', () => {
+    // Four agents that each wait for their answer: at the onset more of them wait at any moment,
+    // so concurrency and latency step up together in time, as saturation would look over one second.
+    // The slowdown begins 1.5 s in, soon after the warm-up's 100 calls, between two maintenances.
+    const warm: ClosedPhase = { ms: 1500, workers: 64, serviceMs: 2 };
+    const onset = T0 + warm.ms;
+    for (const seed of Array.from({ length: 20 }, (_, i) => i + 1)) {
+      const calls = closedLoopCalls([warm, { ...warm, ms: 2000, serviceMs: 60 }, warm], 4, 7, seed);
+      const { verdicts } = judge(calls);
+      const first = since(verdicts, onset).find((v) => v.anomaly);
+      expect(first, `seed ${seed}`).toMatchObject({ class: 'fault', detector: 'zscore' });
+      expect(first!.time - onset).toBeLessThan(1500);
+      expect(first!.deviations.map((d) => d.feature)).toContain('latency');
     }
   });
 

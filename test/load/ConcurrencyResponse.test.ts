@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyResponse } from '../../src/load/index.js';
-import { type Phase, T0, upstreamCalls } from './upstream.js';
+import { closedLoopCalls, type Phase, T0, upstreamCalls } from './upstream.js';
 
 /** The verdict of a ConcurrencyResponse fed `phases`, read at the end of the last one. */
 function verdictAfter(phases: Phase[], seed = 1) {
@@ -46,6 +46,43 @@ describe('ConcurrencyResponse', () => {
         seed,
       );
       expect(j.verdict).not.toBe('queueing');
+    }
+  });
+
+  it('robustly, does not let the one second that straddles a slowdown carry the verdict', () => {
+    // Four agents that wait for their answers, grouped as the analyzer groups them (1 s, not
+    // detrended) and fed as the calls end. At the onset, 1.5 s in, concurrency and latency step up
+    // together; after it, concurrency stays pinned near four and the later groups say little.
+    const phases = [
+      { ms: 1500, workers: 64, serviceMs: 2 },
+      { ms: 4000, workers: 64, serviceMs: 60 },
+    ];
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      for (const at of [T0 + 3000, T0 + 4000]) {
+        const response = new ConcurrencyResponse(1000, 10, false);
+        for (const c of closedLoopCalls(phases, 4, 7, seed))
+          if (c.startTime + c.durationMs <= at)
+            response.add(c.startTime, c.inFlightAtStart + 1, c.durationMs);
+        // The pooled fit alone is fooled: the case this guards against is real.
+        expect(response.judge(at).verdict).toBe('queueing');
+        expect(response.judge(at, true).verdict, `seed ${seed}`).not.toBe('queueing');
+      }
+    }
+  });
+
+  it('robustly, still reads saturation as it builds, and once it has built', () => {
+    for (const seed of [1, 2, 3]) {
+      const response = new ConcurrencyResponse(1000, 10, false);
+      const calls = upstreamCalls(
+        [
+          { ms: 10_000, rate: 100, workers: 8, serviceMs: 40 },
+          { ms: 10_000, rate: 190, workers: 8, serviceMs: 40 },
+        ],
+        seed,
+      );
+      for (const c of calls) response.add(c.startTime, c.inFlightAtStart + 1, c.durationMs);
+      expect(response.judge(T0 + 20_000, true).verdict).toBe('queueing');
+      expect(response.judgeLatest(T0 + 20_000, 3, true).verdict).toBe('queueing');
     }
   });
 

@@ -76,3 +76,74 @@ export function upstreamCalls(phases: readonly Phase[], seed = 1): CallObservati
   // Observations reach the analyzer when calls end; judging in arrival order is close enough here.
   return out;
 }
+
+/** One stretch of a closed-loop client population's life: each caller waits for its answer. */
+export interface ClosedPhase {
+  readonly ms: number;
+  /** Workers of the upstream: calls beyond them wait in its FIFO queue. */
+  readonly workers: number;
+  /** Mean service time on a free worker, ms (log-normal, `cv`). */
+  readonly serviceMs: number;
+  readonly cv?: number;
+}
+
+/**
+ * Calls from `callers` closed-loop clients (agents that send their next call `thinkMs` after the
+ * last answer), as finished observations *in the order they end*, as the analyzer receives them.
+ * Concurrency here is bounded by the callers: when the upstream slows, more of them are waiting at
+ * any moment only because each waits longer.
+ */
+export function closedLoopCalls(
+  phases: readonly ClosedPhase[],
+  callers: number,
+  thinkMs: number,
+  seed = 1,
+): CallObservation[] {
+  const r = createRandom(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(Math.max(r(), 1e-12))) * Math.cos(2 * Math.PI * r());
+  const total = phases.reduce((sum, p) => sum + p.ms, 0);
+  const phaseAt = (t: number) => {
+    let end = 0;
+    for (const p of phases) {
+      end += p.ms;
+      if (t < end) return p;
+    }
+    return phases[phases.length - 1]!;
+  };
+  const next = Array.from({ length: callers }, () => r() * thinkMs);
+  let free: number[] = [];
+  const running: number[] = [];
+  const out: CallObservation[] = [];
+  while (true) {
+    let c = 0;
+    for (let i = 1; i < callers; i++) if (next[i]! < next[c]!) c = i;
+    const t = next[c]!;
+    if (t >= total) break;
+    const p = phaseAt(t);
+    if (free.length !== p.workers) free = Array.from({ length: p.workers }, (_, i) => free[i] ?? t);
+    let w = 0;
+    for (let i = 1; i < free.length; i++) if (free[i]! < free[w]!) w = i;
+    const cv = p.cv ?? 0.3;
+    const sigma = Math.sqrt(Math.log(1 + cv * cv));
+    const service = Math.exp(Math.log(p.serviceMs) - (sigma * sigma) / 2 + sigma * gauss());
+    const end = Math.max(t, free[w]!) + service;
+    free[w] = end;
+    for (let i = running.length - 1; i >= 0; i--) if (running[i]! <= t) running.splice(i, 1);
+    out.push({
+      ref,
+      agent: undefined,
+      startTime: T0 + t,
+      durationMs: end - t,
+      queueWaitMs: 0,
+      inFlightAtStart: running.length,
+      inputBytes: 40,
+      outputBytes: 64,
+      outcome: 'success',
+      errorType: undefined,
+      attempts: 1,
+    });
+    running.push(end);
+    next[c] = end + thinkMs * (0.5 + r());
+  }
+  return out.sort((a, b) => a.startTime + a.durationMs - (b.startTime + b.durationMs));
+}
