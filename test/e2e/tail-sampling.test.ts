@@ -45,7 +45,8 @@ const seqOfTrace = new Map<string, string>();
 /** Lookups whose progress update reached their client. */
 const progressed = new Set<string>();
 /** What the clients sent and got back: none of it may reach the spans or the status API. */
-const SEQ = /c\d-\d{3}/;
+// `seq` is not a hex digit: no trace id, span id or session UUID can contain it by chance.
+const SEQ = /seq-c\d-\d{3}/;
 let openMetrics = '';
 let prometheusText = '';
 let status: StatusSnapshot;
@@ -91,7 +92,7 @@ beforeAll(async () => {
       try {
         const fails = failsAt(c);
         for (let k = 0; k < CALLS_PER_CLIENT; k++) {
-          const seq = `c${c}-${String(k).padStart(3, '0')}`;
+          const seq = `seq-c${c}-${String(k).padStart(3, '0')}`;
           if (k % 2 === 1) {
             const outcome = fails.has(k) ? 'fail' : 'pass';
             // Lookups ask for progress: the fixture reports once, and the gateway relays it.
