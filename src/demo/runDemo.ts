@@ -139,8 +139,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const window = options.incident === false ? undefined : incidentWindow(durationMs);
   const timers: NodeJS.Timeout[] = [];
   if (window) {
+    // Wall-clock times too: Grafana and Jaeger show those, not seconds into the run.
+    const scheduledAt = Date.now();
     out.write(
-      `scripted incident: storage_fetch_record slows down from ${formatSeconds(window.startMs)} to ${formatSeconds(window.endMs)}\n`,
+      `scripted incident: storage_fetch_record slows down from ${formatSeconds(window.startMs)} to ${formatSeconds(window.endMs)} ` +
+        `(${clockTime(scheduledAt + window.startMs)}–${clockTime(scheduledAt + window.endMs)} by this machine's clock)\n`,
     );
     timers.push(setTimeout(() => (incident.active = true), window.startMs));
     timers.push(setTimeout(() => (incident.active = false), window.endMs));
@@ -196,6 +199,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     decisions: snapshot.tuning.decisions,
     status: snapshot,
   };
+}
+
+/** Local time of day, `HH:MM:SS.s`. */
+export function clockTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${Math.floor(d.getMilliseconds() / 100)}`;
 }
 
 /** The scripted incident's window: 45 % to 70 % of the run. */

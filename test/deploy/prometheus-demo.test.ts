@@ -99,10 +99,19 @@ let demo: ChildProcess | undefined;
 let demoOutput = '';
 let runStart = 0;
 let runEnd = 0;
-/** When the demo's clock started (it prints the incident's window then), epoch seconds. */
-let demoStart = 0;
+/** When the scripted incident began, by the demo's own clock (it prints it), epoch seconds. */
+let incidentStart = 0;
 /** When the demo exited, epoch seconds. */
 let demoEnd = 0;
+
+/** Epoch ms of the local time of day `HH`, `MM`, `SS.s` (regex groups 1–3) nearest to `nearMs`. */
+function localTimeNear(groups: RegExpExecArray, nearMs: number): number {
+  const at = new Date(nearMs);
+  at.setHours(Number(groups[1]), Number(groups[2]), 0, 0);
+  const ms = at.getTime() + Number(groups[3]) * 1000;
+  const day = 86_400_000;
+  return ms - nearMs > day / 2 ? ms - day : nearMs - ms > day / 2 ? ms + day : ms;
+}
 
 async function rangeQuery(promql: string, step = 1): Promise<RangeSeries[]> {
   const params = new URLSearchParams({
@@ -162,9 +171,10 @@ describe('reference deployment: shipped Prometheus config, rules and dashboards 
       });
       demo.stdout?.on('data', (chunk: Buffer) => {
         demoOutput += chunk.toString();
-        // The demo schedules its incident right after printing this, from its own start; the
-        // process started later than runStart (by a second or more on a busy machine).
-        if (demoStart === 0 && demoOutput.includes('scripted incident:')) demoStart = Date.now() / 1000;
+        // The demo prints its incident's window by its own clock (this machine's): the time this
+        // process reads the line can be seconds late on a busy machine.
+        const window = /scripted incident:.*\((\d\d):(\d\d):(\d\d\.\d)–/.exec(demoOutput);
+        if (incidentStart === 0 && window) incidentStart = localTimeNear(window, Date.now()) / 1000;
       });
       demo.stderr?.on('data', (chunk: Buffer) => {
         demoOutput = (demoOutput + chunk.toString()).slice(-20_000);
@@ -317,8 +327,7 @@ describe('reference deployment: shipped Prometheus config, rules and dashboards 
     const summary = firing.map(
       (s) => `${s.metric.alertname} ${s.metric.toolscope_service}/${s.metric.gen_ai_tool_name}`,
     );
-    expect(demoStart, 'the demo printed its incident window').toBeGreaterThan(runStart);
-    const incidentStart = demoStart + DEMO_SECONDS * INCIDENT.from;
+    expect(incidentStart, 'the demo printed its incident window').toBeGreaterThan(runStart);
 
     // A latency alert for the incident: the fleet-wide z-score against the baseline
     // (ToolLatencyAnomaly) or toolscope's own critical verdict (ToolAnomalyDetected). In a 40 s demo
@@ -374,7 +383,7 @@ describe('reference deployment: shipped Prometheus config, rules and dashboards 
       expect(fired(alertname), summary.join(', ')).toEqual([]);
     // The demo was up: while it ran, most scrapes answered. (ToolscopeDown's scaled `for` is shorter
     // than one scrape here, so a single scrape that a busy machine makes miss its timeout fires it.)
-    const window = Math.ceil(demoEnd - demoStart);
+    const window = Math.ceil(demoEnd - (incidentStart - DEMO_SECONDS * INCIDENT.from));
     const params = new URLSearchParams({ query: `up{job="toolscope"}[${window}s]`, time: String(demoEnd) });
     const response = await fetch(`${prometheus.url}/api/v1/query`, { method: 'POST', body: params });
     const scrapes =
