@@ -303,7 +303,9 @@ export class DownstreamSession implements ScopeMember, Caller {
               traceContext,
             );
           };
-    const entry = this.scope.tools.lookup(name);
+    // Resolved in this session's own scope, also when the name is unknown: its error names this
+    // session's tools, and a call is never served by a connection that is not the session's own.
+    const entry = this.scope.tools.lookup(name) ?? this.scope.tools.resolve(name);
     let result = this.#host.pipeline.call({
       name,
       params,
@@ -312,14 +314,14 @@ export class DownstreamSession implements ScopeMember, Caller {
       inputBytes: context.byteLength,
       progress,
       context: traceContext,
-      tool: entry?.resolved,
+      tool: entry.resolved,
       extensions: { [ORIGIN_EXTENSION]: { caller: this, requestId: request.id } },
     });
     // The SDK's client handles a notification a microtask after it reads it but a response at once:
     // an answer in the same read as the call's last progress updates would make it drop them.
     if (progress) result = result.then((answer) => afterProgress(answer, lastProgress));
     // Links the tool hands out can be read back from its service even when it does not list them.
-    if (entry && this.scope.services.length > 1)
+    if (this.scope.services.length > 1)
       void result.then((answer) => this.scope.noteLinks(entry.service, answer), noop);
     return result;
   }
