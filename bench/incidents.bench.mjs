@@ -8,6 +8,7 @@
 //
 //   npm run build && node bench/incidents.bench.mjs [--scenarios slowdown,leak] [--no-sweep]
 //                                                   [--repeat 2] [--out bench/results/incidents.md]
+//                                                   [--queue-order fifo|adaptive]
 //
 // A full run takes about 40 minutes (each run is real time); it writes bench/results/incidents.md (and
 // every run's decisions and judgements beside it, as .json). Rates stay at most 60 calls/s, with service
@@ -32,6 +33,8 @@ const only = arg('scenarios', '')
   .filter((s) => s.length > 0);
 const sweepOn = !args.includes('--no-sweep');
 const repeat = Number(arg('repeat', '1'));
+// The pools' queue order for every configuration (default: the product's, adaptive).
+const queueOrder = arg('queue-order', undefined);
 
 const DEFAULT_LIMIT = 8; // toolscope's default pool limit
 const SWEEP = [2, 4, 16, 32];
@@ -204,7 +207,9 @@ async function runOnce(scenario, config, seed) {
   const toolscope = {
     analysis: { forest: { enabled: config.forest !== false } },
     tuning: { enabled: config.tuning },
-    execution: { defaults: { pool: { limit: config.limit ?? DEFAULT_LIMIT } } },
+    execution: {
+      defaults: { pool: { limit: config.limit ?? DEFAULT_LIMIT, ...(queueOrder ? { queueOrder } : {}) } },
+    },
   };
   const gateway = await startGateway({ services: scenario.services, toolscope, t0 });
   const durationMs = endOf(scenario);
@@ -384,7 +389,8 @@ function report() {
       `open-loop Poisson load from 4 MCP clients, a ${DEADLINE_MS / 1000} s deadline per call (the client cancels). ` +
       `Each run: ${ON / 1000} s before the incident, the incident until ${OFF / 1000} s, recovery until ${END / 1000} s ` +
       `(the low-traffic tool: its own timeline). Figures are caller-side, over the calls offered from the onset to the end; ` +
-      `goodput counts answers in time that are not errors. ${repeat} repetition(s), medians; ${fmt(elapsed, 1)} min on ` +
+      `goodput counts answers in time that are not errors. Pool queue order: ${queueOrder ?? 'adaptive (default)'}. ` +
+      `${repeat} repetition(s), medians; ${fmt(elapsed, 1)} min on ` +
       `${process.version}. Reproduce: \`npm run build && node bench/incidents.bench.mjs\`.`,
   );
   w();

@@ -18,9 +18,18 @@ export interface ConcurrencyPoolOptions {
   readonly queueTimeoutMs: number;
   /** One call at a time, always: the limit is 1 and `setLimit` leaves it alone. @default false */
   readonly exclusive?: boolean;
+  /**
+   * Which waiter a freed slot goes to, within a priority: `adaptive` serves the oldest first until the
+   * queue stands (see {@link ConcurrencyPool}), then the newest; `fifo` always the oldest.
+   * @default 'adaptive'
+   */
+  readonly queueOrder?: QueueOrder;
   /** Time source for queue deadlines and wait figures. @default systemClock */
   readonly clock?: Clock;
 }
+
+/** Which waiter a freed slot goes to, within a priority. */
+export type QueueOrder = 'adaptive' | 'fifo';
 
 /** A pool's state for status pages and the demo summary. */
 export interface PoolSnapshot {
@@ -42,6 +51,9 @@ export interface PoolSnapshot {
   readonly cancelledWhileQueued: number;
   /** Smoothed time a slot is held, ms (0 before the first release). */
   readonly avgHoldMs: number;
+  readonly queueOrder: QueueOrder;
+  /** Slots given to the newest waiter because the queue stood (adaptive order). */
+  readonly servedNewestFirst: number;
 }
 
 // Retry-after hints stay within these bounds: a hint of 0 invites a stampede, and
@@ -51,6 +63,10 @@ const MAX_RETRY_AFTER_MS = 60_000;
 // Used for the hint before any call released a slot.
 const UNKNOWN_HOLD_MS = 1_000;
 const HOLD_EWMA_WEIGHT = 0.2;
+// A queue that has not been empty for this many slot-hold times (and at least the floor) stands:
+// demand exceeds what the pool serves, not a passing burst.
+const STANDING_HOLDS = 4;
+const STANDING_FLOOR_MS = 100;
 
 class Waiter implements QueueEntry {
   queued = false;
@@ -80,9 +96,18 @@ let expireWaiter: (waiter: Waiter) => void;
  *
  * Invariants: a call is only admitted while `inFlight < limit`; whenever a slot
  * is free the queue is empty (so a newcomer never jumps the queue); waiters are
- * served strictly by priority, FIFO within a priority; resizing never drops or
- * reorders waiters. Shrinking lets running calls finish and admits nobody until
- * `inFlight` falls below the new limit.
+ * served strictly by priority; resizing never drops or reorders waiters.
+ * Shrinking lets running calls finish and admits nobody until `inFlight` falls
+ * below the new limit.
+ *
+ * Within a priority, waiters are served oldest first while the queue comes and
+ * goes. A queue that has not been empty for four slot-hold times (at least
+ * 100 ms) *stands*: demand exceeds what the pool serves. Oldest first then serves
+ * every call just before its caller gives up, and the work is wasted (goodput
+ * collapses to near nothing under a sustained overload), so an `adaptive` pool
+ * serves the newest waiter instead until the queue empties: those calls finish in
+ * time, and the oldest ones, which would have failed either way, wait out their
+ * callers' patience or the queue timeout without taking upstream work.
  *
  * Use {@link tryAcquire} first (no allocation when a slot is free), then
  * {@link acquire} to wait; every successful acquire must be paired with one
@@ -94,6 +119,7 @@ export class ConcurrencyPool implements ResizablePool {
   readonly initialLimit: number;
   readonly queueSize: number;
   readonly queueTimeoutMs: number;
+  readonly queueOrder: QueueOrder;
   readonly #clock: Clock;
   readonly #queue = new WaitQueue<Waiter>();
   #limit: number;
@@ -104,6 +130,9 @@ export class ConcurrencyPool implements ResizablePool {
   #rejectedQueueFull = 0;
   #rejectedQueueTimeout = 0;
   #cancelledWhileQueued = 0;
+  #servedNewestFirst = 0;
+  /** When the queue last went from empty to waiting (NaN while empty). */
+  #queuedSince = Number.NaN;
 
   static {
     cancelWaiter = (pool, waiter) => pool.#cancel(waiter);
@@ -117,6 +146,7 @@ export class ConcurrencyPool implements ResizablePool {
     this.initialLimit = this.#limit;
     this.queueSize = Math.max(0, Math.floor(options.queueSize));
     this.queueTimeoutMs = Math.max(0, options.queueTimeoutMs);
+    this.queueOrder = options.queueOrder ?? 'adaptive';
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -170,6 +200,7 @@ export class ConcurrencyPool implements ResizablePool {
       waiter.resolve = resolve;
       waiter.reject = reject;
     });
+    if (this.#queue.size === 0) this.#queuedSince = this.#clock.now();
     this.#queue.push(waiter);
     this.#waited++;
     if (this.queueTimeoutMs > 0)
@@ -217,13 +248,25 @@ export class ConcurrencyPool implements ResizablePool {
       rejectedQueueTimeout: this.#rejectedQueueTimeout,
       cancelledWhileQueued: this.#cancelledWhileQueued,
       avgHoldMs: Math.round(this.#avgHoldMs * 10) / 10,
+      queueOrder: this.queueOrder,
+      servedNewestFirst: this.#servedNewestFirst,
     };
+  }
+
+  /** True when the queue has stood long enough that the newest waiter goes first. */
+  #standing(): boolean {
+    if (this.queueOrder !== 'adaptive' || this.#queue.size === 0) return false;
+    const standingMs = Math.max(STANDING_FLOOR_MS, STANDING_HOLDS * this.#avgHoldMs);
+    return this.#clock.now() - this.#queuedSince >= standingMs;
   }
 
   #drain(): void {
     while (this.#inFlight < this.#limit) {
-      const waiter = this.#queue.shift();
+      const newest = this.#standing();
+      const waiter = newest ? this.#queue.pop() : this.#queue.shift();
       if (waiter === undefined) return;
+      if (newest) this.#servedNewestFirst++;
+      if (this.#queue.size === 0) this.#queuedSince = Number.NaN;
       this.#inFlight++;
       this.#admitted++;
       this.#detach(waiter);
@@ -233,6 +276,7 @@ export class ConcurrencyPool implements ResizablePool {
 
   #cancel(waiter: Waiter): void {
     if (!this.#queue.remove(waiter)) return;
+    if (this.#queue.size === 0) this.#queuedSince = Number.NaN;
     this.#cancelledWhileQueued++;
     this.#detach(waiter);
     waiter.reject(cancelledError(waiter.toolKey));
@@ -241,6 +285,7 @@ export class ConcurrencyPool implements ResizablePool {
   #expire(waiter: Waiter): void {
     waiter.timer = undefined;
     if (!this.#queue.remove(waiter)) return;
+    if (this.#queue.size === 0) this.#queuedSince = Number.NaN;
     this.#rejectedQueueTimeout++;
     this.#detach(waiter);
     waiter.reject(

@@ -1,5 +1,6 @@
 import type { ToolRef } from '../pipeline/index.js';
 import type { BreakerSettings } from './CircuitBreaker.js';
+import type { QueueOrder } from './ConcurrencyPool.js';
 import type { ResilienceConfig } from './resilienceConfigSchema.js';
 
 /** A pool as config describes it. */
@@ -9,6 +10,7 @@ export interface PoolSettings {
   readonly limit: number;
   readonly queueSize: number;
   readonly queueTimeoutMs: number;
+  readonly queueOrder: QueueOrder;
   readonly exclusive: boolean;
 }
 
@@ -52,6 +54,7 @@ export function resolveServicePool(config: ResilienceConfig, service: string): P
     limit: own?.limit ?? base.limit,
     queueSize: own?.queueSize ?? base.queueSize,
     queueTimeoutMs: own?.queueTimeoutMs ?? base.queueTimeoutMs,
+    queueOrder: own?.queueOrder ?? base.queueOrder,
     exclusive: false,
   };
 }
@@ -99,6 +102,7 @@ export function resolveToolSettings(
       limit: exclusive ? 1 : (tool?.pool?.limit ?? base.limit),
       queueSize: tool?.pool?.queueSize ?? base.queueSize,
       queueTimeoutMs: tool?.pool?.queueTimeoutMs ?? base.queueTimeoutMs,
+      queueOrder: tool?.pool?.queueOrder ?? base.queueOrder,
       exclusive,
     };
   } else {

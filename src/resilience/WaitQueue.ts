@@ -20,7 +20,7 @@ const COMPACT_AT = 1024;
 
 /**
  * A bounded-by-the-caller priority queue: strictly by priority, FIFO within a
- * priority. Removal of an arbitrary entry (queue timeout, caller cancel) is O(1):
+ * priority ({@link shift}), or newest first within it ({@link pop}). Removal of an arbitrary entry (queue timeout, caller cancel) is O(1):
  * the entry is marked and skipped on dequeue, so the order of the others never
  * changes. Priorities are few (they come from config), so levels are a short
  * array sorted by priority, highest first.
@@ -61,6 +61,27 @@ export class WaitQueue<T extends QueueEntry> {
         level.holes--;
       }
       // Level drained: reset it so its array does not grow forever.
+      items.length = 0;
+      level.head = 0;
+      level.holes = 0;
+    }
+    return undefined;
+  }
+
+  /** Takes the newest entry of the highest priority, or `undefined` when empty. */
+  pop(): T | undefined {
+    if (this.#size === 0) return undefined;
+    for (const level of this.#levels) {
+      const { items } = level;
+      while (items.length > level.head) {
+        const entry = items.pop();
+        if (entry?.queued) {
+          entry.queued = false;
+          this.#size--;
+          return entry;
+        }
+        level.holes--;
+      }
       items.length = 0;
       level.head = 0;
       level.holes = 0;

@@ -21,6 +21,7 @@ export {
   type ConcurrencyPoolOptions,
   MAX_POOL_LIMIT,
   type PoolSnapshot,
+  type QueueOrder,
 } from './ConcurrencyPool.js';
 export {
   createExecutionControl,

@@ -21,6 +21,12 @@ const poolFields = {
   queueSize: z.number().int().min(0).max(1_000_000),
   /** Longest wait for a slot before the call is refused as overloaded, ms (0: no limit). @default 10000 */
   queueTimeoutMs: ms,
+  /**
+   * Who gets a freed slot: `adaptive` serves the oldest waiter first, and the newest while the queue
+   * stands (demand beyond what the pool serves), so served calls finish before their callers give
+   * up; `fifo` always serves the oldest. @default "adaptive"
+   */
+  queueOrder: z.enum(['adaptive', 'fifo']),
 };
 
 const retryFields = {
@@ -77,6 +83,7 @@ export const resilienceDefaultsSchema = z.strictObject({
       limit: poolFields.limit.default(8),
       queueSize: poolFields.queueSize.default(100),
       queueTimeoutMs: poolFields.queueTimeoutMs.default(10_000),
+      queueOrder: poolFields.queueOrder.default('adaptive'),
     })
     .prefault({}),
   priority: priority.default(0),

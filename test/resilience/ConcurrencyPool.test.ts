@@ -197,7 +197,7 @@ describe('ConcurrencyPool', () => {
 
   it('refuses a call that waited past the queue-time limit and keeps serving the others in order', async () => {
     const clock = new ManualClock();
-    const p = pool({ limit: 1, queueTimeoutMs: 1_000 }, clock);
+    const p = pool({ limit: 1, queueTimeoutMs: 1_000, queueOrder: 'fifo' }, clock);
     p.tryAcquire();
     const granted: string[] = [];
     const first = p.acquire('svc/first', 0).catch((e: unknown) => e);
@@ -219,6 +219,59 @@ describe('ConcurrencyPool', () => {
     expect(p.inFlight).toBe(1);
     expect(clock.pending).toBe(0);
     expect(p.snapshot().rejectedQueueTimeout).toBe(2);
+  });
+
+  it('serves the newest waiter first once the queue stands, and the oldest again once it empties', async () => {
+    const clock = new ManualClock();
+    const p = pool({ limit: 1, queueTimeoutMs: 0 }, clock);
+    p.tryAcquire();
+    const granted: string[] = [];
+    // A passing queue: shorter than the standing time (100 ms before any hold time is known).
+    void wait(p, 'a', 0, granted);
+    void wait(p, 'b', 0, granted);
+    await clock.advance(50);
+    p.release(50);
+    await tick();
+    expect(granted).toEqual(['a']);
+    // The queue has not emptied for 4 hold times (200 ms): demand beyond what the pool serves.
+    await clock.advance(200);
+    void wait(p, 'c', 0, granted);
+    void wait(p, 'd', 0, granted);
+    p.release(50);
+    await tick();
+    expect(granted).toEqual(['a', 'd']);
+    // Priority still comes first; newest first applies within a priority.
+    void wait(p, 'urgent-old', 5, granted);
+    void wait(p, 'urgent-new', 5, granted);
+    p.release(50);
+    await tick();
+    expect(granted).toEqual(['a', 'd', 'urgent-new']);
+    for (let i = 0; i < 3; i++) {
+      p.release(50);
+      await tick();
+    }
+    expect(granted).toEqual(['a', 'd', 'urgent-new', 'urgent-old', 'c', 'b']);
+    expect(p.snapshot().servedNewestFirst).toBe(5);
+    // Empty now: the next queue is served oldest first again until it stands.
+    void wait(p, 'e', 0, granted);
+    void wait(p, 'f', 0, granted);
+    p.release(50);
+    await tick();
+    expect(granted.at(-1)).toBe('e');
+  });
+
+  it('keeps strict oldest-first order when configured fifo', async () => {
+    const clock = new ManualClock();
+    const p = pool({ limit: 1, queueTimeoutMs: 0, queueOrder: 'fifo' }, clock);
+    p.tryAcquire();
+    const granted: string[] = [];
+    for (const name of ['a', 'b', 'c']) void wait(p, name, 0, granted);
+    await clock.advance(10_000);
+    for (let i = 0; i < 3; i++) {
+      p.release(50);
+      await tick();
+    }
+    expect(granted).toEqual(['a', 'b', 'c']);
   });
 
   it('a caller that cancels while queued leaves the queue without disturbing the others', async () => {

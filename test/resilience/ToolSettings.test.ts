@@ -14,7 +14,7 @@ describe('resilienceConfigSchema', () => {
   it('fills every default from an empty section', () => {
     const config = parse();
     expect(config.defaults).toEqual({
-      pool: { limit: 8, queueSize: 100, queueTimeoutMs: 10_000 },
+      pool: { limit: 8, queueSize: 100, queueTimeoutMs: 10_000, queueOrder: 'adaptive' },
       priority: 0,
       timeoutMs: 30_000,
       retry: { maxAttempts: 3, baseMs: 200, maxMs: 5_000 },
@@ -78,6 +78,7 @@ describe('resolveToolSettings', () => {
       limit: 4,
       queueSize: 7,
       queueTimeoutMs: 10_000,
+      queueOrder: 'adaptive',
       exclusive: false,
     });
     expect(resolveToolSettings(config, ref('svc', 'own'), undefined).pool).toEqual({
@@ -85,6 +86,7 @@ describe('resolveToolSettings', () => {
       limit: 2,
       queueSize: 7,
       queueTimeoutMs: 10_000,
+      queueOrder: 'adaptive',
       exclusive: false,
     });
   });
