@@ -19,8 +19,9 @@ export interface ConcurrencyPoolOptions {
   /** One call at a time, always: the limit is 1 and `setLimit` leaves it alone. @default false */
   readonly exclusive?: boolean;
   /**
-   * Which waiter a freed slot goes to, within a priority: `adaptive` serves the oldest first until the
-   * queue stands (see {@link ConcurrencyPool}), then the newest; `fifo` always the oldest.
+   * Which waiter a freed slot goes to, within a priority: `adaptive` serves the oldest first, and the
+   * newest while the queue stands and callers give up in it (see {@link ConcurrencyPool}); `fifo`
+   * always the oldest.
    * @default 'adaptive'
    */
   readonly queueOrder?: QueueOrder;
@@ -52,7 +53,7 @@ export interface PoolSnapshot {
   /** Smoothed time a slot is held, ms (0 before the first release). */
   readonly avgHoldMs: number;
   readonly queueOrder: QueueOrder;
-  /** Slots given to the newest waiter because the queue stood (adaptive order). */
+  /** Slots given to the newest waiter because the queue stood and callers gave up in it (adaptive order). */
   readonly servedNewestFirst: number;
 }
 
@@ -100,14 +101,16 @@ let expireWaiter: (waiter: Waiter) => void;
  * Shrinking lets running calls finish and admits nobody until `inFlight` falls
  * below the new limit.
  *
- * Within a priority, waiters are served oldest first while the queue comes and
- * goes. A queue that has not been empty for four slot-hold times (at least
- * 100 ms) *stands*: demand exceeds what the pool serves. Oldest first then serves
- * every call just before its caller gives up, and the work is wasted (goodput
- * collapses to near nothing under a sustained overload), so an `adaptive` pool
- * serves the newest waiter instead until the queue empties: those calls finish in
- * time, and the oldest ones, which would have failed either way, wait out their
- * callers' patience or the queue timeout without taking upstream work.
+ * Within a priority, waiters are served oldest first. A queue that has not been
+ * empty for four slot-hold times (at least 100 ms) *stands*: demand exceeds what
+ * the pool serves. When, in a standing queue, callers also give up waiting, oldest
+ * first serves every call just before its caller leaves and the work is wasted
+ * (goodput collapses to near nothing under a sustained overload), so an
+ * `adaptive` pool then serves the newest waiter instead until the queue empties:
+ * those calls finish in time, and the oldest ones, which would have failed either
+ * way, run out of their callers' patience without taking upstream work. Callers
+ * that wait as long as it takes (an agent's loop) keep strict arrival order:
+ * newest first would only make some of them wait until the queue timeout.
  *
  * Use {@link tryAcquire} first (no allocation when a slot is free), then
  * {@link acquire} to wait; every successful acquire must be paired with one
@@ -133,6 +136,8 @@ export class ConcurrencyPool implements ResizablePool {
   #servedNewestFirst = 0;
   /** When the queue last went from empty to waiting (NaN while empty). */
   #queuedSince = Number.NaN;
+  /** When a caller last gave up while its call waited. */
+  #abandonedAt = Number.NEGATIVE_INFINITY;
 
   static {
     cancelWaiter = (pool, waiter) => pool.#cancel(waiter);
@@ -253,16 +258,17 @@ export class ConcurrencyPool implements ResizablePool {
     };
   }
 
-  /** True when the queue has stood long enough that the newest waiter goes first. */
-  #standing(): boolean {
+  /** True when the queue stands and callers give up in it: the newest waiter goes first. */
+  #newestFirst(): boolean {
     if (this.queueOrder !== 'adaptive' || this.#queue.size === 0) return false;
+    if (this.#abandonedAt < this.#queuedSince) return false;
     const standingMs = Math.max(STANDING_FLOOR_MS, STANDING_HOLDS * this.#avgHoldMs);
     return this.#clock.now() - this.#queuedSince >= standingMs;
   }
 
   #drain(): void {
     while (this.#inFlight < this.#limit) {
-      const newest = this.#standing();
+      const newest = this.#newestFirst();
       const waiter = newest ? this.#queue.pop() : this.#queue.shift();
       if (waiter === undefined) return;
       if (newest) this.#servedNewestFirst++;
@@ -276,6 +282,7 @@ export class ConcurrencyPool implements ResizablePool {
 
   #cancel(waiter: Waiter): void {
     if (!this.#queue.remove(waiter)) return;
+    this.#abandonedAt = this.#clock.now();
     if (this.#queue.size === 0) this.#queuedSince = Number.NaN;
     this.#cancelledWhileQueued++;
     this.#detach(waiter);

@@ -23,8 +23,8 @@ const poolFields = {
   queueTimeoutMs: ms,
   /**
    * Who gets a freed slot: `adaptive` serves the oldest waiter first, and the newest while the queue
-   * stands (demand beyond what the pool serves), so served calls finish before their callers give
-   * up; `fifo` always serves the oldest. @default "adaptive"
+   * stands (demand beyond what the pool serves) and callers give up in it, so served calls finish
+   * before their callers leave; `fifo` always serves the oldest. @default "adaptive"
    */
   queueOrder: z.enum(['adaptive', 'fifo']),
 };

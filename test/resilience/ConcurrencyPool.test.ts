@@ -221,7 +221,7 @@ describe('ConcurrencyPool', () => {
     expect(p.snapshot().rejectedQueueTimeout).toBe(2);
   });
 
-  it('serves the newest waiter first once the queue stands, and the oldest again once it empties', async () => {
+  it('serves the newest waiter first while the queue stands and callers give up, the oldest again once it empties', async () => {
     const clock = new ManualClock();
     const p = pool({ limit: 1, queueTimeoutMs: 0 }, clock);
     p.tryAcquire();
@@ -233,24 +233,37 @@ describe('ConcurrencyPool', () => {
     p.release(50);
     await tick();
     expect(granted).toEqual(['a']);
-    // The queue has not emptied for 4 hold times (200 ms): demand beyond what the pool serves.
+    // The queue has not emptied for 4 hold times (200 ms): demand beyond what the pool serves. While
+    // every caller waits as long as it takes, arrival order holds.
     await clock.advance(200);
     void wait(p, 'c', 0, granted);
+    const impatient = new AbortController();
+    void wait(p, 'gives-up', 0, granted, impatient.signal).catch(() => undefined);
     void wait(p, 'd', 0, granted);
     p.release(50);
     await tick();
-    expect(granted).toEqual(['a', 'd']);
+    expect(granted).toEqual(['a', 'b']);
+    // A caller gives up in the standing queue: from now on the newest goes first.
+    impatient.abort();
+    await tick();
+    void wait(p, 'late', 0, granted);
+    p.release(50);
+    await tick();
+    expect(granted).toEqual(['a', 'b', 'late']);
+    p.release(50);
+    await tick();
+    expect(granted).toEqual(['a', 'b', 'late', 'd']);
     // Priority still comes first; newest first applies within a priority.
     void wait(p, 'urgent-old', 5, granted);
     void wait(p, 'urgent-new', 5, granted);
     p.release(50);
     await tick();
-    expect(granted).toEqual(['a', 'd', 'urgent-new']);
-    for (let i = 0; i < 3; i++) {
+    expect(granted).toEqual(['a', 'b', 'late', 'd', 'urgent-new']);
+    for (let i = 0; i < 2; i++) {
       p.release(50);
       await tick();
     }
-    expect(granted).toEqual(['a', 'd', 'urgent-new', 'urgent-old', 'c', 'b']);
+    expect(granted).toEqual(['a', 'b', 'late', 'd', 'urgent-new', 'urgent-old', 'c']);
     expect(p.snapshot().servedNewestFirst).toBe(5);
     // Empty now: the next queue is served oldest first again until it stands.
     void wait(p, 'e', 0, granted);

@@ -8,10 +8,11 @@ import { ManualClock } from './ManualClock.js';
  * caller gave up; a call admitted is worked on to the end (the upstream does not stop for a caller
  * who left). Simulated time, so the figures do not depend on the machine.
  */
-async function goodput(order: QueueOrder, ratePerSec: number, durationMs: number) {
+async function goodput(order: QueueOrder, ratePerSec: number, durationMs: number, patient = false) {
   const clock = new ManualClock();
   const serviceMs = 100;
-  const deadlineMs = 2000;
+  const deadlineMs = patient ? Number.POSITIVE_INFINITY : 2000;
+  const admitted: number[] = [];
   const pool = new ConcurrencyPool({
     id: 'svc',
     limit: 4,
@@ -26,9 +27,10 @@ async function goodput(order: QueueOrder, ratePerSec: number, durationMs: number
   const arrive = (at: number) => {
     offered++;
     const caller = new AbortController();
-    clock.setTimer(() => caller.abort(), deadlineMs, undefined);
+    if (!patient) clock.setTimer(() => caller.abort(), deadlineMs, undefined);
     pool.acquire('svc/work', 0, caller.signal).then(
       () =>
+        admitted.push(at) &&
         clock.setTimer(
           () => {
             if (clock.now() - at <= deadlineMs) inTime++;
@@ -41,8 +43,14 @@ async function goodput(order: QueueOrder, ratePerSec: number, durationMs: number
     );
   };
   for (let t = 0; t < durationMs; t += every) clock.setTimer(arrive, t, t);
-  await clock.advance(durationMs + deadlineMs + serviceMs);
-  return { perSec: (inTime * 1000) / durationMs, share: inTime / offered, pool: pool.snapshot() };
+  await clock.advance(durationMs + (patient ? durationMs : deadlineMs) + serviceMs);
+  return {
+    perSec: (inTime * 1000) / durationMs,
+    share: inTime / offered,
+    pool: pool.snapshot(),
+    admitted,
+    offered,
+  };
 }
 
 describe('pool queue order under callers with deadlines', () => {
@@ -54,6 +62,15 @@ describe('pool queue order under callers with deadlines', () => {
     // Oldest first: once the queue is 2 s deep every call is served just as its caller gives up.
     expect(fifo.perSec).toBeLessThan(0.5 * 40);
     expect(adaptive.pool.servedNewestFirst).toBeGreaterThan(0);
+  });
+
+  it('keeps arrival order for callers that wait as long as it takes, under the same overload', async () => {
+    // Agents in a loop do not give up: newest first would only leave some of them waiting until the
+    // queue timeout, so the standing queue alone does not reorder it.
+    const patient = await goodput('adaptive', 48, 10_000, true);
+    expect(patient.admitted).toHaveLength(patient.offered);
+    expect(patient.admitted).toEqual([...patient.admitted].sort((a, b) => a - b));
+    expect(patient.pool.servedNewestFirst).toBe(0);
   });
 
   it('changes nothing when the pool keeps up: every call in time, in arrival order', async () => {
