@@ -18,6 +18,13 @@ interface Level<T> {
 // Compact a level once this many consumed or removed slots pile up at its front.
 const COMPACT_AT = 1024;
 
+/** A level with no entry left: reset so that its array does not grow forever. */
+function drained<T>(level: Level<T>): void {
+  level.items.length = 0;
+  level.head = 0;
+  level.holes = 0;
+}
+
 /**
  * A bounded-by-the-caller priority queue: strictly by priority, FIFO within a
  * priority ({@link shift}), or newest first within it ({@link pop}). Removal of an arbitrary entry (queue timeout, caller cancel) is O(1):
@@ -60,10 +67,7 @@ export class WaitQueue<T extends QueueEntry> {
         }
         level.holes--;
       }
-      // Level drained: reset it so its array does not grow forever.
-      items.length = 0;
-      level.head = 0;
-      level.holes = 0;
+      drained(level);
     }
     return undefined;
   }
@@ -82,9 +86,7 @@ export class WaitQueue<T extends QueueEntry> {
         }
         level.holes--;
       }
-      items.length = 0;
-      level.head = 0;
-      level.holes = 0;
+      drained(level);
     }
     return undefined;
   }

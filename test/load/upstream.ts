@@ -22,6 +22,30 @@ export interface Phase {
 export const T0 = 1_700_000_000_000;
 const ref: ToolRef = { service: 'svc', tool: 'work', key: 'svc/work' };
 
+/** A finished call of the simulated tool, admitted at `t` (ms from T0) and answered at `end`. */
+function observation(
+  t: number,
+  end: number,
+  inFlight: number,
+  failed: boolean,
+  upstreamRssBytes: number | undefined,
+): CallObservation {
+  return {
+    ref,
+    agent: undefined,
+    startTime: T0 + t,
+    durationMs: end - t,
+    queueWaitMs: 0,
+    inFlightAtStart: inFlight,
+    inputBytes: 40,
+    outputBytes: failed ? 20 : 64,
+    outcome: failed ? 'tool_error' : 'success',
+    errorType: failed ? 'tool_error' : undefined,
+    attempts: 1,
+    upstreamRssBytes,
+  };
+}
+
 /**
  * Calls through toolscope (no pool limit) to an upstream with a worker pool, as finished
  * observations in arrival order: execution time includes the wait inside the upstream, and
@@ -54,21 +78,8 @@ export function upstreamCalls(phases: readonly Phase[], seed = 1): CallObservati
       ends.push(end);
       const failed = r() < (p.errorRate ?? 0);
       const elapsed = (t - phaseStart) / 1000;
-      out.push({
-        ref,
-        agent: undefined,
-        startTime: T0 + t,
-        durationMs: end - t,
-        queueWaitMs: 0,
-        inFlightAtStart: inFlight,
-        inputBytes: 40,
-        outputBytes: failed ? 20 : 64,
-        outcome: failed ? 'tool_error' : 'success',
-        errorType: failed ? 'tool_error' : undefined,
-        attempts: 1,
-        upstreamRssBytes:
-          p.rssBytes === undefined ? undefined : p.rssBytes + (p.rssGrowthPerSec ?? 0) * elapsed,
-      });
+      const rss = p.rssBytes === undefined ? undefined : p.rssBytes + (p.rssGrowthPerSec ?? 0) * elapsed;
+      out.push(observation(t, end, inFlight, failed, rss));
     }
     phaseStart += p.ms;
     t = phaseStart;
@@ -129,19 +140,7 @@ export function closedLoopCalls(
     const end = Math.max(t, free[w]!) + service;
     free[w] = end;
     for (let i = running.length - 1; i >= 0; i--) if (running[i]! <= t) running.splice(i, 1);
-    out.push({
-      ref,
-      agent: undefined,
-      startTime: T0 + t,
-      durationMs: end - t,
-      queueWaitMs: 0,
-      inFlightAtStart: running.length,
-      inputBytes: 40,
-      outputBytes: 64,
-      outcome: 'success',
-      errorType: undefined,
-      attempts: 1,
-    });
+    out.push(observation(t, end, running.length, false, undefined));
     running.push(end);
     next[c] = end + thinkMs * (0.5 + r());
   }
