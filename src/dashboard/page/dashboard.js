@@ -17,8 +17,11 @@
   const LATENCY_COLORS = { p50: '#16a34a', p95: '#ea580c', p99: '#1d4ed8' };
   /** The error-rate chart's window: per-second rates of a few calls zigzag between 0 and 60 %. */
   const ERROR_WINDOW_S = 10;
-  /** Fewer calls than this in the window: no rate is drawn (one failure would read as a spike). */
-  const ERROR_MIN_CALLS = 10;
+  /**
+   * The window reaches further back until it holds this many calls, so one call moves the rate by
+   * at most ~3 points, however slow the traffic; with fewer calls in all, no rate is drawn.
+   */
+  const ERROR_MIN_CALLS = 30;
   const POOL_COLORS = { limit: '#1d2330', inFlight: '#2563eb', waited: '#d97706' };
   const ANOMALY_BAND = 'rgba(220, 38, 38, 0.16)';
   const charts = new Map();
@@ -146,13 +149,14 @@
 
   /**
    * A tool's error rate in % over the last `ERROR_WINDOW_S` buckets (failed calls over calls),
-   * null while the window holds fewer than `ERROR_MIN_CALLS` calls.
+   * reaching further back while they hold fewer than `ERROR_MIN_CALLS` calls; null when even the
+   * whole series holds fewer.
    */
   function windowedErrorRate(s) {
     return s.calls.map((_, i) => {
       let calls = 0;
       let failed = 0;
-      for (let j = Math.max(0, i - ERROR_WINDOW_S + 1); j <= i; j++) {
+      for (let j = i; j >= 0 && (j > i - ERROR_WINDOW_S || calls < ERROR_MIN_CALLS); j--) {
         calls += s.calls[j];
         failed += s.errors[j] + s.toolErrors[j];
       }
